@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One VM's extended page tables: 4 levels, 4 KiB and 2 MiB leaves pointing at
+ * pinned host pages. The caller serialises all changes (struct hcvm_mmu's lock).
+ */
+#ifndef HCVM_EPT_EPT_H
+#define HCVM_EPT_EPT_H
+
+#include <linux/types.h>
+
+#define HCVM_EPT_R	BIT_ULL(0)
+#define HCVM_EPT_W	BIT_ULL(1)
+#define HCVM_EPT_X	BIT_ULL(2)
+#define HCVM_EPT_RWX	(HCVM_EPT_R | HCVM_EPT_W | HCVM_EPT_X)
+
+struct hcvm_ept {
+	u64 *root;		/* the PML4 table */
+	u64 eptp;
+};
+
+int hcvm_ept_init(struct hcvm_ept *ept);
+/* Unmap everything (unpinning the pages), flush every CPU, free the tables. */
+void hcvm_ept_free(struct hcvm_ept *ept);
+/* Map one page (2 MiB if @huge) of host-physical @hpa at @gpa with @prot. */
+int hcvm_ept_map(struct hcvm_ept *ept, u64 gpa, u64 hpa, u64 prot, bool huge);
+/* The leaf entry mapping @gpa, or 0. */
+u64 hcvm_ept_lookup(struct hcvm_ept *ept, u64 gpa);
+/* Unmap [@gpa, @gpa + @size), flush every CPU, then unpin the pages. */
+void hcvm_ept_zap(struct hcvm_ept *ept, u64 gpa, u64 size);
+/* Forget cached translations of this EPT on every CPU. */
+void hcvm_ept_flush_all_cpus(struct hcvm_ept *ept);
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Memory slots to EPT: slot changes, EPT-violation handling, guest memory copies. */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/io.h>
+#include <linux/uaccess.h>
+#include "mmu.h"
+
+#define HUGE_PAGES	512	/* 4 KiB pages in a 2 MiB leaf */
+
+int hcvm_mmu_init(struct hcvm_mmu *mmu, bool huge_pages)
+{
+	mutex_init(&mmu->lock);
+	memset(&mmu->slots, 0, sizeof(mmu->slots));
+	mmu->huge_pages = huge_pages;
+	return hcvm_ept_init(&mmu->ept);
+}
+
+void hcvm_mmu_destroy(struct hcvm_mmu *mmu)
+{
+	hcvm_ept_free(&mmu->ept);
+	mutex_destroy(&mmu->lock);
+}
+
+int hcvm_mmu_set_region(struct hcvm_mmu *mmu, const struct kvm_userspace_memory_region *req)
+{
+	enum hcvm_slot_change change;
+	struct hcvm_memslot *slot;
+	int ret;
+
+	if (!access_ok((void __user *)(unsigned long)req->userspace_addr, req->memory_size))
+		return -EINVAL;
+	mutex_lock(&mmu->lock);
+	ret = hcvm_memslot_check(&mmu->slots, req, &change);
+	if (ret || change == HCVM_SLOT_FLAGS)
+		goto out;
+	slot = &mmu->slots.slot[req->slot];
+	if (change == HCVM_SLOT_DELETE || change == HCVM_SLOT_MOVE)
+		hcvm_ept_zap(&mmu->ept, slot->base_gfn << PAGE_SHIFT, slot->npages << PAGE_SHIFT);
+	slot->base_gfn = req->guest_phys_addr >> PAGE_SHIFT;
+	slot->npages = req->memory_size >> PAGE_SHIFT;
+	slot->hva = req->userspace_addr;
+	slot->flags = req->flags;
+out:
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
+/*
+ * Can the 2 MiB block around @gfn be one leaf? Only if the slot covers it
+ * whole, guest and host addresses agree modulo 2 MiB, and the host backs it
+ * with one large folio (transparent or hugetlb huge page).
+ */
+static bool huge_fits(struct hcvm_mmu *mmu, const struct hcvm_memslot *s, u64 gfn,
+		      struct page *page)
+{
+	u64 first = gfn & ~(u64)(HUGE_PAGES - 1);
+
+	return mmu->huge_pages && first >= s->base_gfn &&
+	       first + HUGE_PAGES <= s->base_gfn + s->npages &&
+	       !((s->hva - (s->base_gfn << PAGE_SHIFT)) & (HUGE_PAGES * PAGE_SIZE - 1)) &&
+	       folio_order(page_folio(page)) >= 9;
+}
+
+/* Pin the 512 pages of a 2 MiB block; true if they are one aligned run. */
+static bool pin_huge(unsigned long hva, unsigned int gup, struct page **pages)
+{
+	unsigned long pfn;
+	int n, i;
+
+	n = pin_user_pages_fast(hva, HUGE_PAGES, gup, pages);
+	if (n <= 0)
+		return false;
+	pfn = page_to_pfn(pages[0]);
+	for (i = 0; i < n; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			break;
+	if (n == HUGE_PAGES && i == n && !(pfn & (HUGE_PAGES - 1)))
+		return true;
+	unpin_user_pages(pages, n);
+	return false;
+}
+
+int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write)
+{
+	const struct hcvm_memslot *s;
+	unsigned int gup = FOLL_LONGTERM;
+	struct page *page, **pages;
+	u64 gfn = gpa >> PAGE_SHIFT, prot, leaf;
+	unsigned long hva;
+	int ret = 0;
+
+	mutex_lock(&mmu->lock);
+	s = hcvm_memslot_find(&mmu->slots, gfn);
+	if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
+		ret = HCVM_MMU_MMIO;
+		goto out;
+	}
+	/* Another vCPU may have mapped it while this one waited for the lock. */
+	leaf = hcvm_ept_lookup(&mmu->ept, gpa);
+	if (leaf & HCVM_EPT_RWX)
+		goto out;
+
+	prot = HCVM_EPT_R | HCVM_EPT_X;
+	if (!(s->flags & KVM_MEM_READONLY)) {
+		gup |= FOLL_WRITE;
+		prot |= HCVM_EPT_W;
+	}
+	hva = s->hva + ((gfn - s->base_gfn) << PAGE_SHIFT);
+	if (pin_user_pages_fast(hva, 1, gup, &page) != 1) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (huge_fits(mmu, s, gfn, page)) {
+		pages = kmalloc_array(HUGE_PAGES, sizeof(*pages), GFP_KERNEL);
+		if (pages && pin_huge(hva & ~(HUGE_PAGES * PAGE_SIZE - 1), gup, pages)) {
+			unpin_user_page(page);
+			page = pages[0];
+			ret = hcvm_ept_map(&mmu->ept, gpa & ~(HUGE_PAGES * PAGE_SIZE - 1),
+					   page_to_phys(page), prot, true);
+			if (ret)
+				unpin_user_pages(pages, HUGE_PAGES);
+			kfree(pages);
+			goto out;
+		}
+		kfree(pages);
+	}
+	ret = hcvm_ept_map(&mmu->ept, gpa & PAGE_MASK, page_to_phys(page), prot, false);
+	if (ret)
+		unpin_user_page(page);
+out:
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
+/* Copy within one slot at a time; @write copies to the guest. */
+static int mmu_copy(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len, bool write)
+{
+	int ret = 0;
+
+	mutex_lock(&mmu->lock);
+	while (len) {
+		const struct hcvm_memslot *s = hcvm_memslot_find(&mmu->slots, gpa >> PAGE_SHIFT);
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
+		void __user *hva;
+
+		if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
+			ret = -EFAULT;
+			break;
+		}
+		hva = (void __user *)(unsigned long)(s->hva + gpa - (s->base_gfn << PAGE_SHIFT));
+		if (write ? copy_to_user(hva, buf, chunk) : copy_from_user(buf, hva, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
+int hcvm_mmu_read(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len)
+{
+	return mmu_copy(mmu, gpa, buf, len, false);
+}
+
+int hcvm_mmu_write(struct hcvm_mmu *mmu, u64 gpa, const void *buf, unsigned int len)
+{
+	return mmu_copy(mmu, gpa, (void *)buf, len, true);
+}

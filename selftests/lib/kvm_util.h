@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small guest library for the nested selftests, so a test is a few lines of
+ * intent: make a VM with memory, load guest code assembled into the test
+ * (GUEST_CODE), put a vCPU in real, 32-bit protected or 64-bit long mode, run
+ * it, and read what the guest reports through port I/O ("ucalls").
+ * Works the same on /dev/hcvm and /dev/kvm: the device is $HCVM_DEV, default
+ * /dev/hcvm. A setup step that fails ends the test process with a message.
+ */
+#ifndef HCVM_SELFTEST_KVM_UTIL_H
+#define HCVM_SELFTEST_KVM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+/* Guest OUT of a value to UCALL_PORT: a report to the test. */
+#define UCALL_PORT	0xf1
+/* The exception stubs of long-mode guests OUT their vector here, then HLT. */
+#define EXC_PORT	0xf2
+
+/* Guest-physical layout used by vm_setup_tables() and the vcpu_setup_*() helpers. */
+#define GPA_PML4	0x1000
+#define GPA_PDPT	0x2000
+#define GPA_PD		0x3000		/* 2 MiB pages: the first GiB identity-mapped */
+#define GPA_GDT		0x4000
+#define GPA_IDT		0x5000
+#define GPA_STUBS	0x6000		/* exception stubs, 8 bytes each */
+#define GPA_CODE	0x8000		/* where vcpu_load_code() puts guest code */
+#define GPA_STACK	0x1f0000
+#define SEL_CODE64	0x08
+#define SEL_DATA	0x10
+#define SEL_CODE32	0x18
+
+/*
+ * Assemble guest code into the test binary: GUEST_CODE(name, ".code16", "hlt")
+ * defines name_start[] and name_end[]. Keep it position independent (relative
+ * jumps, RIP-relative data): it runs wherever it is loaded.
+ */
+#define GUEST_CODE(name, mode, body)						\
+	asm(".pushsection .rodata." #name ", \"a\"\n"				\
+	    ".global " #name "_start, " #name "_end\n"				\
+	    #name "_start:\n" mode "\n" body "\n.code64\n"			\
+	    #name "_end:\n.popsection\n");					\
+	extern const uint8_t name##_start[], name##_end[]
+
+struct vm {
+	int sys, fd, run_size;
+	struct { void *hva; uint64_t gpa; size_t size; } slot[8];
+};
+
+struct vcpu {
+	struct vm *vm;
+	int fd, id;
+	struct kvm_run *run;
+};
+
+const char *test_dev(void);
+struct vm *vm_create(void);
+void vm_free(struct vm *vm);
+/* Anonymous memory at @gpa as slot @slot; returns its host address. */
+void *vm_add_memory(struct vm *vm, int slot, uint64_t gpa, size_t size, uint32_t flags);
+void *gpa_to_hva(struct vm *vm, uint64_t gpa);
+/* Page tables, GDT and IDT with exception stubs in memory at 0 (needs 2 MiB there). */
+void vm_setup_tables(struct vm *vm);
+
+/* A vCPU with the supported CPUID set, in its reset state. */
+struct vcpu *vcpu_add(struct vm *vm, int id);
+void vcpu_free(struct vcpu *vcpu);
+/* Copy code to GPA_CODE (+ @offset) and return its guest-physical address. */
+uint64_t vm_load_code(struct vm *vm, const uint8_t *start, const uint8_t *end, uint64_t offset);
+void vcpu_setup_real(struct vcpu *vcpu, uint64_t rip);
+void vcpu_setup_prot32(struct vcpu *vcpu, uint64_t rip);
+void vcpu_setup_long(struct vcpu *vcpu, uint64_t rip);
+/* KVM_RUN once: the exit reason, or -errno. */
+int vcpu_run(struct vcpu *vcpu);
+/* Run until the guest reports to UCALL_PORT; its value (32-bit OUT). Dies on any other exit. */
+uint32_t vcpu_ucall(struct vcpu *vcpu);
+void vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs);
+/* The data of the current KVM_EXIT_IO. */
+void *vcpu_io_data(struct vcpu *vcpu);
+const char *exit_name(int reason);
+
+#endif

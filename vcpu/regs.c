@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest register state behind the KVM_GET/SET_* ioctls, and the rules for
+ * writing control registers. Every value from userspace is checked here
+ * before it reaches the VMCS; what only the CPU checks (segment consistency)
+ * fails the next entry with KVM_EXIT_FAIL_ENTRY, never the host.
+ */
+#include <linux/uaccess.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/vmx.h>
+#include "../vmx/cpuid.h"
+#include "../vmx/exits.h"
+#include "../vmx/msr.h"
+#include "../vmx/probe.h"
+#include "../vmx/vmcs.h"
+#include "regs.h"
+#include "vcpu.h"
+
+#define CR0_RESERVED	(~0ULL << 32 | ~(u64)(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
+			 X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
+			 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG))
+/* CR4 bits a guest may set: those the CPU allows in VMX, minus VMXE and SMXE. */
+#define CR4_GUEST_OK	(hcvm_caps.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_SMXE))
+
+u64 hcvm_read_cr0(struct hcvm_vcpu *vcpu)
+{
+	u64 mask = vmcs_read(CR0_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR0) & ~mask) | (vmcs_read(CR0_READ_SHADOW) & mask);
+}
+
+u64 hcvm_read_cr4(struct hcvm_vcpu *vcpu)
+{
+	u64 mask = vmcs_read(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_read(GUEST_CR4) & ~mask) | (vmcs_read(CR4_READ_SHADOW) & mask);
+}
+
+static bool cr0_valid(u64 cr0, u64 cr4, u64 efer)
+{
+	if (cr0 & CR0_RESERVED)
+		return false;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return false;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return false;
+	/* Long mode needs PAE paging. */
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
+		return false;
+	return true;
+}
+
+static bool cr4_valid(u64 cr4, u64 efer)
+{
+	if (cr4 & ~CR4_GUEST_OK)
+		return false;
+	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+		return false;
+	return true;
+}
+
+/* The CPU's CR0 keeps the bits VMX forces (NE); the guest sees its own. */
+static void set_guest_cr0(u64 val)
+{
+	u64 forced = hcvm_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+
+	vmcs_write(CR0_READ_SHADOW, val);
+	vmcs_write(GUEST_CR0, val | forced);
+}
+
+static void set_guest_cr4(u64 val)
+{
+	vmcs_write(CR4_READ_SHADOW, val);
+	vmcs_write(GUEST_CR4, val | hcvm_caps.cr4_fixed0);
+}
+
+int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val)
+{
+	u64 efer = vmcs_read(GUEST_IA32_EFER), old = hcvm_read_cr0(vcpu);
+
+	if (!cr0_valid(val, hcvm_read_cr4(vcpu), efer))
+		return -EINVAL;
+	/* Paging switched with LME set: long mode starts or ends (LMA). */
+	if ((old ^ val) & X86_CR0_PG && (efer & EFER_LME)) {
+		efer = val & X86_CR0_PG ? efer | EFER_LMA : efer & ~EFER_LMA;
+		hcvm_set_efer(vcpu, efer);
+	}
+	set_guest_cr0(val);
+	return 0;
+}
+
+int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val)
+{
+	if (!cr4_valid(val, vmcs_read(GUEST_IA32_EFER)))
+		return -EINVAL;
+	set_guest_cr4(val);
+	return 0;
+}
+
+int hcvm_set_xcr0(struct hcvm_vcpu *vcpu, u64 val)
+{
+	if (!(val & XFEATURE_MASK_FP) || (val & ~hcvm_guest_xcr0_allowed(vcpu)))
+		return -EINVAL;
+	if ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))
+		return -EINVAL;
+	/* AVX-512 state comes all together, and only with AVX. */
+	if ((val & XFEATURE_MASK_AVX512) &&
+	    ((val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 || !(val & XFEATURE_MASK_YMM)))
+		return -EINVAL;
+	vcpu->xcr0 = val;
+	return 0;
+}
+
+/* --- Segments: struct kvm_segment <-> VMCS fields -------------------------- */
+
+#define SEG_FIELD(seg, base)	((base) + ((seg) - GUEST_ES_SELECTOR))
+
+static void get_segment(struct kvm_segment *s, unsigned long sel)
+{
+	u32 ar = vmcs_read(SEG_FIELD(sel, GUEST_ES_AR_BYTES));
+
+	s->selector = vmcs_read(sel);
+	s->base = vmcs_read(SEG_FIELD(sel, GUEST_ES_BASE));
+	s->limit = vmcs_read(SEG_FIELD(sel, GUEST_ES_LIMIT));
+	s->type = ar & 15;
+	s->s = (ar >> 4) & 1;
+	s->dpl = (ar >> 5) & 3;
+	s->present = (ar >> 7) & 1;
+	s->avl = (ar >> 12) & 1;
+	s->l = (ar >> 13) & 1;
+	s->db = (ar >> 14) & 1;
+	s->g = (ar >> 15) & 1;
+	s->unusable = (ar >> 16) & 1;
+	s->padding = 0;
+}
+
+static void set_segment(const struct kvm_segment *s, unsigned long sel)
+{
+	u32 ar = (s->type & 15) | (s->s & 1) << 4 | (s->dpl & 3) << 5 | (s->present & 1) << 7 |
+		 (s->avl & 1) << 12 | (s->l & 1) << 13 | (s->db & 1) << 14 | (s->g & 1) << 15;
+
+	/* KVM's convention: a not-present segment is unusable to VMX. */
+	if (s->unusable || !s->present)
+		ar = 1 << 16;
+	vmcs_write(sel, s->selector);
+	vmcs_write(SEG_FIELD(sel, GUEST_ES_BASE), s->base);
+	vmcs_write(SEG_FIELD(sel, GUEST_ES_LIMIT), s->limit);
+	vmcs_write(SEG_FIELD(sel, GUEST_ES_AR_BYTES), ar);
+}
+
+static const unsigned long seg_sel[] = {
+	GUEST_CS_SELECTOR, GUEST_DS_SELECTOR, GUEST_ES_SELECTOR, GUEST_FS_SELECTOR,
+	GUEST_GS_SELECTOR, GUEST_SS_SELECTOR, GUEST_TR_SELECTOR, GUEST_LDTR_SELECTOR,
+};
+
+static struct kvm_segment *sregs_seg(struct kvm_sregs *s, int i)
+{
+	struct kvm_segment *segs[] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss,
+				       &s->tr, &s->ldt };
+	return segs[i];
+}
+
+static void get_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(seg_sel); i++)
+		get_segment(sregs_seg(s, i), seg_sel[i]);
+	s->gdt.base = vmcs_read(GUEST_GDTR_BASE);
+	s->gdt.limit = vmcs_read(GUEST_GDTR_LIMIT);
+	s->idt.base = vmcs_read(GUEST_IDTR_BASE);
+	s->idt.limit = vmcs_read(GUEST_IDTR_LIMIT);
+	s->cr0 = hcvm_read_cr0(vcpu);
+	s->cr2 = vcpu->cr2;
+	s->cr3 = vmcs_read(GUEST_CR3);
+	s->cr4 = hcvm_read_cr4(vcpu);
+	s->efer = vmcs_read(GUEST_IA32_EFER);
+	hcvm_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base);
+}
+
+static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
+{
+	int i;
+
+	/* KVM's rules: LME with paging means LMA and PAE; LMA means exactly that. */
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return -EINVAL;
+	} else if (s->efer & EFER_LMA) {
+		return -EINVAL;
+	}
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
+	    !cr0_valid(s->cr0, s->cr4, s->efer) || !cr4_valid(s->cr4, s->efer))
+		return -EINVAL;
+	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff)
+		return -EINVAL;
+
+	for (i = 0; i < ARRAY_SIZE(seg_sel); i++)
+		set_segment(sregs_seg(s, i), seg_sel[i]);
+	vmcs_write(GUEST_GDTR_BASE, s->gdt.base);
+	vmcs_write(GUEST_GDTR_LIMIT, s->gdt.limit);
+	vmcs_write(GUEST_IDTR_BASE, s->idt.base);
+	vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
+	vcpu->cr2 = s->cr2;
+	vmcs_write(GUEST_CR3, s->cr3);
+	hcvm_set_efer(vcpu, s->efer);
+	set_guest_cr4(s->cr4);
+	set_guest_cr0(s->cr0);
+	return 0;
+}
+
+/* --- General-purpose registers ------------------------------------------ */
+
+static void get_regs(struct hcvm_vcpu *vcpu, struct kvm_regs *r)
+{
+	const u64 *g = vcpu->gprs;
+
+	*r = (struct kvm_regs) {
+		.rax = g[HCVM_RAX], .rbx = g[HCVM_RBX], .rcx = g[HCVM_RCX], .rdx = g[HCVM_RDX],
+		.rsi = g[HCVM_RSI], .rdi = g[HCVM_RDI], .rbp = g[HCVM_RBP],
+		.r8 = g[HCVM_R8], .r9 = g[HCVM_R9], .r10 = g[HCVM_R10], .r11 = g[HCVM_R11],
+		.r12 = g[HCVM_R12], .r13 = g[HCVM_R13], .r14 = g[HCVM_R14], .r15 = g[HCVM_R15],
+		.rsp = vmcs_read(GUEST_RSP), .rip = vmcs_read(GUEST_RIP),
+		.rflags = vmcs_read(GUEST_RFLAGS),
+	};
+}
+
+static void set_regs(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	u64 *g = vcpu->gprs;
+
+	g[HCVM_RAX] = r->rax;
+	g[HCVM_RBX] = r->rbx;
+	g[HCVM_RCX] = r->rcx;
+	g[HCVM_RDX] = r->rdx;
+	g[HCVM_RSI] = r->rsi;
+	g[HCVM_RDI] = r->rdi;
+	g[HCVM_RBP] = r->rbp;
+	g[HCVM_R8] = r->r8;
+	g[HCVM_R9] = r->r9;
+	g[HCVM_R10] = r->r10;
+	g[HCVM_R11] = r->r11;
+	g[HCVM_R12] = r->r12;
+	g[HCVM_R13] = r->r13;
+	g[HCVM_R14] = r->r14;
+	g[HCVM_R15] = r->r15;
+	vmcs_write(GUEST_RSP, r->rsp);
+	vmcs_write(GUEST_RIP, r->rip);
+	vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+	/* New registers abandon an instruction waiting for userspace data. */
+	vcpu->pending = HCVM_PENDING_NONE;
+}
+
+/* --- FPU, XCRs, MP state, events ----------------------------------------- */
+
+static void get_fpu(struct hcvm_vcpu *vcpu, struct kvm_fpu *f)
+{
+	struct fxregs_state *fx = &vcpu->fpu.fpstate->regs.fxsave;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->fpr, fx->st_space, sizeof(f->fpr));
+	f->fcw = fx->cwd;
+	f->fsw = fx->swd;
+	f->ftwx = fx->twd;
+	f->last_opcode = fx->fop;
+	f->last_ip = fx->rip;
+	f->last_dp = fx->rdp;
+	memcpy(f->xmm, fx->xmm_space, sizeof(f->xmm));
+	f->mxcsr = fx->mxcsr;
+}
+
+static int set_fpu(struct hcvm_vcpu *vcpu, const struct kvm_fpu *f)
+{
+	struct fxregs_state *fx = &vcpu->fpu.fpstate->regs.fxsave;
+
+	if (f->mxcsr & ~fx->mxcsr_mask && fx->mxcsr_mask)
+		return -EINVAL;
+	memcpy(fx->st_space, f->fpr, sizeof(f->fpr));
+	fx->cwd = f->fcw;
+	fx->swd = f->fsw;
+	fx->twd = f->ftwx;
+	fx->fop = f->last_opcode;
+	fx->rip = f->last_ip;
+	fx->rdp = f->last_dp;
+	memcpy(fx->xmm_space, f->xmm, sizeof(f->xmm));
+	fx->mxcsr = f->mxcsr;
+	/* XRSTOR loads x87 and SSE state only if the header says it is there. */
+	vcpu->fpu.fpstate->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+	return 0;
+}
+
+static void get_events(struct hcvm_vcpu *vcpu, struct kvm_vcpu_events *e)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	u32 entry = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
+
+	memset(e, 0, sizeof(*e));
+	e->exception.injected = vcpu->exception.pending;
+	e->exception.nr = vcpu->exception.vector;
+	e->exception.has_error_code = vcpu->exception.has_error;
+	e->exception.error_code = vcpu->exception.error;
+	if ((entry & INTR_INFO_VALID_MASK) &&
+	    (entry & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR) {
+		e->interrupt.injected = 1;
+		e->interrupt.nr = entry & INTR_INFO_VECTOR_MASK;
+	}
+	e->interrupt.shadow = intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	e->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
+	e->flags = KVM_VCPUEVENT_VALID_SHADOW;
+}
+
+static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
+{
+	u32 intr;
+
+	if (e->flags & ~(KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING |
+			 KVM_VCPUEVENT_VALID_SIPI_VECTOR))
+		return -EINVAL;
+	if (e->exception.injected && (e->exception.nr > 31 || e->exception.nr == 2))
+		return -EINVAL;
+	if ((e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && e->nmi.pending)
+		return -EINVAL;		/* no NMI injection yet */
+	if (e->interrupt.injected && e->interrupt.nr < 32)
+		return -EINVAL;
+
+	vcpu->exception.pending = e->exception.injected;
+	vcpu->exception.vector = e->exception.nr;
+	vcpu->exception.has_error = e->exception.has_error_code;
+	vcpu->exception.error = e->exception.error_code;
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, e->interrupt.injected ?
+		   e->interrupt.nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK : 0);
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_STATE_NMI;
+	if (e->nmi.masked)
+		intr |= GUEST_INTR_STATE_NMI;
+	if (e->flags & KVM_VCPUEVENT_VALID_SHADOW)
+		intr = (intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) |
+		       (e->interrupt.shadow & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr);
+	return 0;
+}
+
+/* Copy a struct in, run @body, copy it out: the shape of most ioctls here. */
+#define GET_IOCTL(type, fn) ({				\
+	type __v;					\
+	fn(vcpu, &__v);					\
+	copy_to_user(argp, &__v, sizeof(__v)) ? -EFAULT : 0; })
+#define SET_IOCTL(type, fn) ({				\
+	type __v;					\
+	copy_from_user(&__v, argp, sizeof(__v)) ? -EFAULT : fn(vcpu, &__v); })
+
+static int set_regs_ret(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
+{
+	set_regs(vcpu, r);
+	return 0;
+}
+
+static void get_mp_state(struct hcvm_vcpu *vcpu, struct kvm_mp_state *mp)
+{
+	mp->mp_state = vcpu->mp_state;
+}
+
+static int set_mp_state(struct hcvm_vcpu *vcpu, const struct kvm_mp_state *mp)
+{
+	/* No APIC yet, so no INIT/SIPI states. */
+	if (mp->mp_state != KVM_MP_STATE_RUNNABLE && mp->mp_state != KVM_MP_STATE_HALTED)
+		return -EINVAL;
+	vcpu->mp_state = mp->mp_state;
+	return 0;
+}
+
+static void get_xcrs(struct hcvm_vcpu *vcpu, struct kvm_xcrs *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->nr_xcrs = 1;
+	x->xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
+	x->xcrs[0].value = vcpu->xcr0;
+}
+
+static int set_xcrs(struct hcvm_vcpu *vcpu, const struct kvm_xcrs *x)
+{
+	u32 i;
+
+	if (x->nr_xcrs > KVM_MAX_XCRS || x->flags)
+		return -EINVAL;
+	for (i = 0; i < x->nr_xcrs; i++)
+		if (x->xcrs[i].xcr != XCR_XFEATURE_ENABLED_MASK ||
+		    hcvm_set_xcr0(vcpu, x->xcrs[i].value))
+			return -EINVAL;
+	return 0;
+}
+
+long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case KVM_GET_REGS:
+		return GET_IOCTL(struct kvm_regs, get_regs);
+	case KVM_SET_REGS:
+		return SET_IOCTL(struct kvm_regs, set_regs_ret);
+	case KVM_GET_SREGS:
+		return GET_IOCTL(struct kvm_sregs, get_sregs);
+	case KVM_SET_SREGS:
+		return SET_IOCTL(struct kvm_sregs, set_sregs);
+	case KVM_GET_FPU:
+		return GET_IOCTL(struct kvm_fpu, get_fpu);
+	case KVM_SET_FPU:
+		return SET_IOCTL(struct kvm_fpu, set_fpu);
+	case KVM_GET_XCRS:
+		return GET_IOCTL(struct kvm_xcrs, get_xcrs);
+	case KVM_SET_XCRS:
+		return SET_IOCTL(struct kvm_xcrs, set_xcrs);
+	case KVM_GET_MP_STATE:
+		return GET_IOCTL(struct kvm_mp_state, get_mp_state);
+	case KVM_SET_MP_STATE:
+		return SET_IOCTL(struct kvm_mp_state, set_mp_state);
+	case KVM_GET_VCPU_EVENTS:
+		return GET_IOCTL(struct kvm_vcpu_events, get_events);
+	case KVM_SET_VCPU_EVENTS:
+		return SET_IOCTL(struct kvm_vcpu_events, set_events);
+	case KVM_GET_MSRS:
+		return hcvm_msrs_ioctl(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return hcvm_msrs_ioctl(vcpu, argp, true);
+	case KVM_SET_CPUID2:
+		return hcvm_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return hcvm_get_cpuid2(vcpu, argp);
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU objects and their fd: creation, the KVM_RUN loop, VMCS residency
+ * across CPUs, and the host state switched around guest execution.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <asm/apic.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/mmu_context.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include "../vmx/controls.h"
+#include "../vmx/exits.h"
+#include "../vmx/insn.h"
+#include "../vmx/probe.h"
+#include "../vmx/vmcs.h"
+#include "../vmx/vmxon.h"
+#include "io.h"
+#include "regs.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static DEFINE_IDA(vpid_ida);
+
+static const u32 switched_msr_index[HCVM_NR_SWITCHED_MSRS] = {
+	[HCVM_MSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[HCVM_MSR_STAR] = MSR_STAR,
+	[HCVM_MSR_LSTAR] = MSR_LSTAR,
+	[HCVM_MSR_CSTAR] = MSR_CSTAR,
+	[HCVM_MSR_SFMASK] = MSR_SYSCALL_MASK,
+	[HCVM_MSR_TSC_AUX] = MSR_TSC_AUX,
+};
+
+/* --- VMCS residency ------------------------------------------------------ */
+
+/* On the CPU holding the VMCS, interrupts off: VMCLEAR it there. */
+static void vmcs_clear_here(void *arg)
+{
+	struct hcvm_vcpu *vcpu = arg;
+	struct hcvm_pcpu *p = this_cpu_ptr(&hcvm_pcpu);
+
+	if (vcpu->cpu != smp_processor_id())
+		return;		/* cleared already, by CPU offline */
+	hcvm_vmclear(__pa(vcpu->vmcs));
+	list_del(&vcpu->loaded_link);
+	if (p->current_vmcs == vcpu->vmcs)
+		p->current_vmcs = NULL;
+	vcpu->launched = false;
+	/* The next loader reads cpu; it must see the clear done before. */
+	smp_store_release(&vcpu->cpu, -1);
+}
+
+void hcvm_vcpu_clear_cpu(unsigned int cpu)
+{
+	struct hcvm_pcpu *p = per_cpu_ptr(&hcvm_pcpu, cpu);
+	struct hcvm_vcpu *vcpu, *tmp;
+
+	list_for_each_entry_safe(vcpu, tmp, &p->loaded_vmcss, loaded_link)
+		vmcs_clear_here(vcpu);
+}
+
+static void vmcs_clear(struct hcvm_vcpu *vcpu)
+{
+	/* Pairs with the release in vmcs_clear_here(). */
+	int cpu = smp_load_acquire(&vcpu->cpu);
+
+	/* -ENXIO (CPU gone) is fine: going offline cleared it. */
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmcs_clear_here, vcpu, 1);
+}
+
+/* Host state the VMCS does not restore: MSRs a guest may have changed. */
+static void switch_msrs_to_guest(struct hcvm_vcpu *vcpu)
+{
+	unsigned long used = vcpu->msr_used;
+	int i;
+
+	for_each_set_bit(i, &used, HCVM_NR_SWITCHED_MSRS) {
+		rdmsrl(switched_msr_index[i], vcpu->host_msrs[i]);
+		wrmsrl(switched_msr_index[i], vcpu->msr[i]);
+	}
+	vcpu->msrs_loaded = true;
+}
+
+static void switch_msrs_to_host(struct hcvm_vcpu *vcpu)
+{
+	unsigned long used = vcpu->msr_used;
+	int i;
+
+	if (!vcpu->msrs_loaded)
+		return;
+	for_each_set_bit(i, &used, HCVM_NR_SWITCHED_MSRS) {
+		rdmsrl(switched_msr_index[i], vcpu->msr[i]);
+		wrmsrl(switched_msr_index[i], vcpu->host_msrs[i]);
+	}
+	vcpu->msrs_loaded = false;
+}
+
+/* Preemption disabled. */
+static void vcpu_load_here(struct hcvm_vcpu *vcpu)
+{
+	struct hcvm_pcpu *p = this_cpu_ptr(&hcvm_pcpu);
+	int cpu = smp_processor_id(), old;
+	bool moved;
+
+	/*
+	 * A CPU going offline turns VMX off before the scheduler has moved every
+	 * task away: load nothing here; vcpu_enter_exit() waits to be moved.
+	 */
+	if (unlikely(!p->vmx_on))
+		return;
+	/* Pairs with the release in vmcs_clear_here(). */
+	old = smp_load_acquire(&vcpu->cpu);
+	moved = old != cpu;
+	u64 fs_base;
+
+	if (moved) {
+		if (old >= 0)
+			smp_call_function_single(old, vmcs_clear_here, vcpu, 1);
+		local_irq_disable();
+		list_add(&vcpu->loaded_link, &p->loaded_vmcss);
+		vcpu->cpu = cpu;
+		local_irq_enable();
+	}
+	if (p->current_vmcs != vcpu->vmcs) {
+		hcvm_vmptrld(__pa(vcpu->vmcs));
+		p->current_vmcs = vcpu->vmcs;
+	}
+	if (moved) {
+		hcvm_vmcs_set_host_cpu(cpu);
+		/* This CPU may hold translations from an earlier visit. */
+		hcvm_invvpid(HCVM_INV_SINGLE_CONTEXT, vcpu->vpid, 0);
+		hcvm_invept(HCVM_INV_SINGLE_CONTEXT, vcpu->vm->mmu.ept.eptp);
+	}
+	rdmsrl(MSR_FS_BASE, fs_base);
+	vmcs_write(HOST_FS_BASE, fs_base);
+	switch_msrs_to_guest(vcpu);
+}
+
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	vcpu_load_here(container_of(pn, struct hcvm_vcpu, pn));
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	switch_msrs_to_host(container_of(pn, struct hcvm_vcpu, pn));
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+void hcvm_vcpu_load(struct hcvm_vcpu *vcpu)
+{
+	preempt_disable();
+	vcpu_load_here(vcpu);
+	preempt_notifier_register(&vcpu->pn);
+	preempt_enable();
+}
+
+void hcvm_vcpu_put(struct hcvm_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->pn);
+	switch_msrs_to_host(vcpu);
+	preempt_enable();
+}
+
+/* --- The run loop -------------------------------------------------------- */
+
+static u64 host_xcr0 __read_mostly;
+
+/* Linux 6.11 renamed the field for kernel code (userspace writes it at any time). */
+#ifdef HINT_UNSAFE_IN_KVM
+#define run_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
+#else
+#define run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
+#endif
+
+/*
+ * One entry and exit, interrupts off in between. Returns 1 to enter again,
+ * 0 to return to userspace, -errno on error.
+ */
+static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
+{
+	unsigned long cr3, cr4;
+	u32 reason;
+	int fail;
+
+	local_irq_disable();
+	if (need_resched() || signal_pending(current)) {
+		local_irq_enable();
+		return 1;
+	}
+	if (unlikely(vcpu->cpu != smp_processor_id())) {
+		/* This CPU is going offline (see vcpu_load_here()): let it move us. */
+		local_irq_enable();
+		schedule_timeout_uninterruptible(1);
+		return 1;
+	}
+	hcvm_inject_pending(vcpu);
+	cr3 = __get_current_cr3_fast();
+	if (cr3 != vcpu->host_cr3) {
+		vmcs_write(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	cr4 = cr4_read_shadow();
+	if (cr4 != vcpu->host_cr4) {
+		vmcs_write(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	/* host_xcr0 is 0 without XSAVE: then neither side has an XCR0. */
+	if (host_xcr0 && vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->cr2 != read_cr2())
+		native_write_cr2(vcpu->cr2);
+
+	fail = hcvm_vmx_enter(vcpu->gprs, vcpu->launched);
+
+	vcpu->cr2 = read_cr2();
+	if (host_xcr0 && vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	/* A VM exit leaves TR's limit at 0x67: the I/O bitmap must be reloaded. */
+	invalidate_tss_limit();
+	reason = fail ? 0 : vmcs_read(VM_EXIT_REASON);
+	if (!fail)
+		vcpu->launched = true;
+	/* An NMI that made the exit belongs to the host: raise it again here. */
+	if (!fail && (u16)reason == EXIT_REASON_EXCEPTION_NMI &&
+	    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+		apic->send_IPI_self(NMI_VECTOR);
+	local_irq_enable();	/* host interrupts that made the exit are taken here */
+
+	if (fail) {
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = vmcs_read(VM_INSTRUCTION_ERROR);
+		vcpu->run->fail_entry.cpu = vcpu->cpu;
+		return 0;
+	}
+	return hcvm_handle_exit(vcpu, reason);
+}
+
+static int vcpu_run(struct hcvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	ret = hcvm_complete_userspace_exit(vcpu);
+	if (ret <= 0)
+		return ret;
+	if (run_immediate_exit(run)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	do {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		ret = vcpu_enter_exit(vcpu);
+	} while (ret > 0);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	return ret;
+}
+
+/* --- The vCPU fd --------------------------------------------------------- */
+
+static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hcvm_vcpu *vcpu = file->private_data;
+	long ret;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	hcvm_vcpu_load(vcpu);
+	if (cmd == KVM_RUN)
+		ret = arg ? -EINVAL : vcpu_run(vcpu);
+	else
+		ret = hcvm_vcpu_state_ioctl(vcpu, cmd, (void __user *)arg);
+	hcvm_vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+static vm_fault_t vcpu_fault(struct vm_fault *vmf)
+{
+	struct hcvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct vcpu_vm_ops = {
+	.fault = vcpu_fault,
+};
+
+static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vcpu_vm_ops;
+	return 0;
+}
+
+static int vcpu_release(struct inode *inode, struct file *file)
+{
+	struct hcvm_vcpu *vcpu = file->private_data;
+
+	hcvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations vcpu_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = vcpu_mmap,
+	.release = vcpu_release,
+	.llseek = noop_llseek,
+};
+
+void hcvm_vcpu_destroy(struct hcvm_vcpu *vcpu)
+{
+	vmcs_clear(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	kfree(vcpu->cpuid);
+	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	ida_free(&vpid_ida, vcpu->vpid);
+	kfree(vcpu);
+}
+
+static struct hcvm_vcpu *vcpu_alloc(struct hcvm_vm *vm, unsigned int id)
+{
+	struct hcvm_vcpu *vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	int vpid;
+
+	if (!vcpu)
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->pn, &vcpu_preempt_ops);
+	vpid = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);
+	if (vpid < 0) {
+		kfree(vcpu);
+		return NULL;
+	}
+	vcpu->vpid = vpid;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->vmcs ||
+	    !fpu_alloc_guest_fpstate(&vcpu->fpu)) {
+		free_page((unsigned long)vcpu->vmcs);
+		free_page((unsigned long)vcpu->pio_data);
+		free_page((unsigned long)vcpu->run);
+		ida_free(&vpid_ida, vcpu->vpid);
+		kfree(vcpu);
+		return NULL;
+	}
+	*(u32 *)vcpu->vmcs = hcvm_caps.revision_id;
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	vcpu->msr_used = BIT(HCVM_MSR_KERNEL_GS_BASE) | BIT(HCVM_MSR_TSC_AUX);
+	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+	return vcpu;
+}
+
+int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
+{
+	struct hcvm_vcpu *vcpu;
+	int fd;
+
+	if (id >= HCVM_MAX_VCPUS)
+		return -EINVAL;
+	if (!host_xcr0 && boot_cpu_has(X86_FEATURE_OSXSAVE))
+		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+	mutex_lock(&vm->lock);
+	fd = -EEXIST;
+	if (vm->vcpus[id])
+		goto out;
+	fd = -ENOMEM;
+	vcpu = vcpu_alloc(vm, id);
+	if (!vcpu)
+		goto out;
+
+	/* A new VMCS is VMCLEARed (launch state clear) before its first VMPTRLD. */
+	preempt_disable();
+	hcvm_vmclear(__pa(vcpu->vmcs));
+	vcpu_load_here(vcpu);
+	hcvm_vmcs_setup(vcpu, vm->mmu.ept.eptp);
+	switch_msrs_to_host(vcpu);
+	preempt_enable();
+
+	refcount_inc(&vm->users);
+	fd = anon_inode_getfd("hcvm-vcpu", &vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->users);
+		hcvm_vcpu_destroy(vcpu);
+		goto out;
+	}
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+out:
+	mutex_unlock(&vm->lock);
+	return fd;
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/* VM objects and the VM fd: memory regions and vCPU creation. */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "../vmx/cpuid.h"
+#include "../vmx/probe.h"
+#include "vcpu.h"
+#include "vm.h"
+
+long hcvm_vm_check_extension(unsigned long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return HCVM_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return HCVM_MAX_MEMSLOTS;
+	default:
+		return 0;
+	}
+}
+
+static void vm_destroy(struct hcvm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < HCVM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			hcvm_vcpu_destroy(vm->vcpus[i]);
+	hcvm_mmu_destroy(&vm->mmu);
+	mmdrop(vm->mm);
+	kfree(vm);
+}
+
+void hcvm_vm_put(struct hcvm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		vm_destroy(vm);
+}
+
+static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hcvm_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_userspace_memory_region region;
+	u64 addr;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+	switch (cmd) {
+	case KVM_SET_USER_MEMORY_REGION:
+		if (copy_from_user(&region, argp, sizeof(region)))
+			return -EFAULT;
+		return hcvm_mmu_set_region(&vm->mmu, &region);
+	case KVM_CREATE_VCPU:
+		return hcvm_create_vcpu(vm, arg);
+	case KVM_SET_TSS_ADDR:
+		/* Only real mode without unrestricted guest needs the TSS: accepted. */
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		if (copy_from_user(&addr, argp, sizeof(addr)))
+			return -EFAULT;
+		return 0;
+	case KVM_CHECK_EXTENSION:
+		return hcvm_vm_check_extension(arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	hcvm_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vm_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = vm_release,
+	.llseek = noop_llseek,
+};
+
+int hcvm_create_vm(unsigned long type)
+{
+	struct hcvm_vm *vm;
+	int ret;
+
+	if (type)
+		return -EINVAL;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	ret = hcvm_mmu_init(&vm->mmu, hcvm_caps.ept_vpid & HCVM_EPT_2M);
+	if (ret) {
+		kfree(vm);
+		return ret;
+	}
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	ret = anon_inode_getfd("hcvm-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		vm_destroy(vm);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A VM: its memory (ept/mmu.h) and its vCPUs, behind a KVM-style VM fd.
+ *
+ * Lock order, outermost first:
+ *   vcpu->mutex (one ioctl at a time on a vCPU fd)
+ *   vm->lock (vCPU creation)
+ *   vm->mmu.lock (memory slots, EPT)
+ *   mmap_lock (taken inside pinning and guest-memory copies)
+ * The run path takes only vcpu->mutex, and vm->mmu.lock on EPT violations.
+ */
+#ifndef HCVM_VCPU_VM_H
+#define HCVM_VCPU_VM_H
+
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include "../ept/mmu.h"
+
+#define HCVM_MAX_VCPUS	64
+
+struct hcvm_vcpu;
+
+struct hcvm_vm {
+	refcount_t users;	/* the VM fd and each vCPU fd */
+	struct mm_struct *mm;	/* the creator's: only it may use the VM */
+	struct mutex lock;
+	struct hcvm_mmu mmu;
+	struct hcvm_vcpu *vcpus[HCVM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+};
+
+int hcvm_create_vm(unsigned long type);
+void hcvm_vm_put(struct hcvm_vm *vm);
+long hcvm_vm_check_extension(unsigned long cap);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HCVM_VMX_CPUID_H
+#define HCVM_VMX_CPUID_H
+
+#include <linux/kvm.h>
+
+struct hcvm_vcpu;
+
+/* XCR0 bits a guest may enable: host-enabled FP, SSE, AVX and AVX-512 state. */
+u64 hcvm_supported_xcr0(void);
+int hcvm_cpuid_init(void);
+void hcvm_cpuid_exit(void);
+long hcvm_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
+long hcvm_set_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc);
+long hcvm_get_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc);
+/* The guest's CPUID: its table entry, with the bits that follow its state. */
+void hcvm_guest_cpuid(struct hcvm_vcpu *vcpu, u32 leaf, u32 index, u32 out[4]);
+/* XCR0 values this guest's CPUID allows. */
+u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu);
+
+#endif

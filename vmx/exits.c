@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM-exit dispatch and the exits handled in the kernel: CPUID, MSRs, XSETBV,
+ * control- and debug-register moves, HLT, VMX instructions, triple fault, EPT
+ * violations. Port I/O and MMIO are in vcpu/io.c.
+ */
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/processor-flags.h>
+#include <asm/traps.h>
+#include <asm/vmx.h>
+#include "../vcpu/io.h"
+#include "../vcpu/regs.h"
+#include "../vcpu/vcpu.h"
+#include "../vcpu/vm.h"
+#include "cpuid.h"
+#include "exits.h"
+#include "msr.h"
+#include "vmcs.h"
+
+void hcvm_queue_exception(struct hcvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
+{
+	vcpu->exception.pending = true;
+	vcpu->exception.vector = vector;
+	vcpu->exception.has_error = has_error;
+	vcpu->exception.error = error;
+}
+
+void hcvm_inject_pending(struct hcvm_vcpu *vcpu)
+{
+	u32 info;
+
+	if (!vcpu->exception.pending)
+		return;
+	info = vcpu->exception.vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	/* Real mode delivers no error code; asking for one fails the entry. */
+	if (vcpu->exception.has_error && (vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception.error);
+	}
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+	vcpu->exception.pending = false;
+}
+
+void hcvm_skip_instruction(struct hcvm_vcpu *vcpu)
+{
+	u32 shadow = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	/* The instruction completed: STI and MOV SS shadows end with it. */
+	if (shadow & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   shadow & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+int hcvm_internal_error(struct hcvm_vcpu *vcpu, u32 suberror, u64 data0)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 2;
+	run->internal.data[0] = data0;
+	run->internal.data[1] = vmcs_read(GUEST_RIP);
+	return 0;
+}
+
+static int gp(struct hcvm_vcpu *vcpu)
+{
+	hcvm_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int ud(struct hcvm_vcpu *vcpu)
+{
+	hcvm_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+/* The instruction is emulated (or a no-op): step over it. */
+static int done(struct hcvm_vcpu *vcpu)
+{
+	hcvm_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_nothing(struct hcvm_vcpu *vcpu)
+{
+	return 1;	/* external interrupt or NMI: the host took it already */
+}
+
+static int handle_triple_fault(struct hcvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_hlt(struct hcvm_vcpu *vcpu)
+{
+	/* No in-kernel interrupt controller yet: userspace decides what HLT means. */
+	hcvm_skip_instruction(vcpu);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int handle_cpuid(struct hcvm_vcpu *vcpu)
+{
+	u32 out[4];
+
+	hcvm_guest_cpuid(vcpu, vcpu->gprs[HCVM_RAX], vcpu->gprs[HCVM_RCX], out);
+	vcpu->gprs[HCVM_RAX] = out[0];
+	vcpu->gprs[HCVM_RBX] = out[1];
+	vcpu->gprs[HCVM_RCX] = out[2];
+	vcpu->gprs[HCVM_RDX] = out[3];
+	return done(vcpu);
+}
+
+static int handle_rdmsr(struct hcvm_vcpu *vcpu)
+{
+	u64 data;
+
+	if (hcvm_get_msr(vcpu, vcpu->gprs[HCVM_RCX], &data))
+		return gp(vcpu);
+	vcpu->gprs[HCVM_RAX] = (u32)data;
+	vcpu->gprs[HCVM_RDX] = data >> 32;
+	return done(vcpu);
+}
+
+static int handle_wrmsr(struct hcvm_vcpu *vcpu)
+{
+	u64 data = (u32)vcpu->gprs[HCVM_RAX] | vcpu->gprs[HCVM_RDX] << 32;
+
+	if (hcvm_set_msr(vcpu, vcpu->gprs[HCVM_RCX], data, false))
+		return gp(vcpu);
+	return done(vcpu);
+}
+
+static int handle_xsetbv(struct hcvm_vcpu *vcpu)
+{
+	u64 v = (u32)vcpu->gprs[HCVM_RAX] | vcpu->gprs[HCVM_RDX] << 32;
+
+	if ((u32)vcpu->gprs[HCVM_RCX] != XCR_XFEATURE_ENABLED_MASK || hcvm_set_xcr0(vcpu, v))
+		return gp(vcpu);
+	return done(vcpu);
+}
+
+/* Control-register moves the guest may not do alone (owned bits, CR3 if forced). */
+static int handle_cr(struct hcvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+	u64 cr0 = hcvm_read_cr0(vcpu);
+
+	switch (type) {
+	case 0:		/* MOV to CR */
+		if ((cr == 0 && hcvm_set_cr0(vcpu, val)) || (cr == 4 && hcvm_set_cr4(vcpu, val)))
+			return gp(vcpu);
+		if (cr == 3)
+			vmcs_write(GUEST_CR3, val);
+		else if (cr != 0 && cr != 4)
+			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, q);
+		break;
+	case 1:		/* MOV from CR: CR3 only */
+		if (cr != 3)
+			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, q);
+		if (reg == HCVM_RSP)
+			vmcs_write(GUEST_RSP, vmcs_read(GUEST_CR3));
+		else
+			vcpu->gprs[reg] = vmcs_read(GUEST_CR3);
+		break;
+	case 2:		/* CLTS */
+		if (hcvm_set_cr0(vcpu, cr0 & ~X86_CR0_TS))
+			return gp(vcpu);
+		break;
+	case 3:		/* LMSW: loads PE, MP, EM, TS; cannot clear PE */
+		val = (cr0 & ~0xeULL) | ((q >> 16) & 0xf) | (cr0 & X86_CR0_PE);
+		if (hcvm_set_cr0(vcpu, val))
+			return gp(vcpu);
+		break;
+	}
+	return done(vcpu);
+}
+
+/*
+ * Debug registers: kept per vCPU so a guest reads back what it wrote; DR7
+ * lives in the VMCS. DR0-3 are not loaded into the CPU, so guest hardware
+ * breakpoints do not fire (not supported yet).
+ */
+static int handle_dr(struct hcvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	int dr = q & 7, reg = (q >> 8) & 15;
+	bool from = q & BIT(4);
+	u64 val = 0;
+
+	if (dr == 4 || dr == 5) {
+		if (vmcs_read(GUEST_CR4) & X86_CR4_DE)
+			return ud(vcpu);
+		dr += 2;
+	}
+	if (from) {
+		val = dr < 4 ? vcpu->dr[dr] : dr == 6 ? vcpu->dr6 : vmcs_read(GUEST_DR7);
+		if (reg == HCVM_RSP)
+			vmcs_write(GUEST_RSP, val);
+		else
+			vcpu->gprs[reg] = val;
+	} else {
+		val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+		if (dr >= 6 && val >> 32)
+			return gp(vcpu);
+		if (dr < 4)
+			vcpu->dr[dr] = val;
+		else if (dr == 6)
+			vcpu->dr6 = (val & 0xf00f) | 0xffff0ff0;
+		else
+			vmcs_write(GUEST_DR7, (val & 0xffff2bff) | 0x400);
+	}
+	return done(vcpu);
+}
+
+static int handle_ept_violation(struct hcvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	int ret;
+
+	/* The faulting access undid an IRET's NMI unblocking: redo it. */
+	if ((q & BIT(12)) && !(vmcs_read(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK))
+		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+
+	ret = hcvm_mmu_fault(&vcpu->vm->mmu, gpa, q & EPT_VIOLATION_ACC_WRITE);
+	if (ret == HCVM_MMU_MMIO) {
+		if (q & EPT_VIOLATION_ACC_INSTR)
+			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, gpa);
+		return hcvm_emulate_mmio(vcpu, gpa);
+	}
+	return ret ? ret : 1;
+}
+
+typedef int (*exit_handler)(struct hcvm_vcpu *vcpu);
+
+static const exit_handler handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_nothing,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_nothing,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = handle_nothing,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_INVD] = done,
+	[EXIT_REASON_RDPMC] = gp,
+	[EXIT_REASON_VMCALL] = ud,
+	[EXIT_REASON_VMCLEAR] = ud,
+	[EXIT_REASON_VMLAUNCH] = ud,
+	[EXIT_REASON_VMPTRLD] = ud,
+	[EXIT_REASON_VMPTRST] = ud,
+	[EXIT_REASON_VMREAD] = ud,
+	[EXIT_REASON_VMRESUME] = ud,
+	[EXIT_REASON_VMWRITE] = ud,
+	[EXIT_REASON_VMOFF] = ud,
+	[EXIT_REASON_VMON] = ud,
+	[EXIT_REASON_CR_ACCESS] = handle_cr,
+	[EXIT_REASON_DR_ACCESS] = handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION] = hcvm_handle_io,
+	[EXIT_REASON_MSR_READ] = handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = ud,
+	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_INVEPT] = ud,
+	[EXIT_REASON_INVVPID] = ud,
+	[EXIT_REASON_WBINVD] = done,
+	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_VMFUNC] = ud,
+};
+
+/* An event whose delivery the exit interrupted is delivered again. */
+static void requeue_vectoring(struct hcvm_vcpu *vcpu)
+{
+	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
+	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));
+	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+}
+
+int hcvm_handle_exit(struct hcvm_vcpu *vcpu, u32 reason)
+{
+	u16 basic = reason;
+
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+		vcpu->run->fail_entry.cpu = vcpu->cpu;
+		return 0;
+	}
+	requeue_vectoring(vcpu);
+	if (basic < ARRAY_SIZE(handlers) && handlers[basic])
+		return handlers[basic](vcpu);
+	return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, reason);
+}
