@@ -647,6 +647,8 @@ TEST_F_TIMEOUT(core, create_destroy_10000_times, 1200)
 		struct vm *vm = vm_create();
 		struct vcpu *vcpu = vcpu_add(vm, 0);
 
+		if (i % 2000 == 0)
+			TH_LOG("cycle %d", i);
 		if (i % 100 == 0) {
 			vm_add_memory(vm, 0, 0, 2 << 20, 0);
 			vm_setup_tables(vm);
