@@ -133,40 +133,49 @@ out:
 	return ret;
 }
 
-/* Copy within one slot at a time; @write copies to the guest. */
-static int mmu_copy(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len, bool write)
+/*
+ * Copy within one slot at a time; @write copies to the guest. The guest's
+ * page tables and code are pinned and mapped in the VMM almost always, so
+ * try the copy without faulting first: that skips might_fault()'s checks.
+ */
+int hcvm_mmu_copy_locked(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len, bool write)
 {
-	int ret = 0;
-
-	mutex_lock(&mmu->lock);
+	lockdep_assert_held(&mmu->lock);
 	while (len) {
 		const struct hcvm_memslot *s = hcvm_memslot_find(&mmu->slots, gpa >> PAGE_SHIFT);
 		unsigned int chunk = min_t(u64, len, PAGE_SIZE - (gpa & ~PAGE_MASK));
 		void __user *hva;
 
-		if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
-			ret = -EFAULT;
-			break;
-		}
+		if (!s || (write && (s->flags & KVM_MEM_READONLY)))
+			return -EFAULT;
 		hva = (void __user *)(unsigned long)(s->hva + gpa - (s->base_gfn << PAGE_SHIFT));
-		if (write ? copy_to_user(hva, buf, chunk) : copy_from_user(buf, hva, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
+		if (write ? copy_to_user_nofault(hva, buf, chunk) && copy_to_user(hva, buf, chunk) :
+			    copy_from_user_nofault(buf, hva, chunk) &&
+			    copy_from_user(buf, hva, chunk))
+			return -EFAULT;
 		gpa += chunk;
 		buf += chunk;
 		len -= chunk;
 	}
-	mutex_unlock(&mmu->lock);
-	return ret;
+	return 0;
 }
 
 int hcvm_mmu_read(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len)
 {
-	return mmu_copy(mmu, gpa, buf, len, false);
+	int ret;
+
+	mutex_lock(&mmu->lock);
+	ret = hcvm_mmu_copy_locked(mmu, gpa, buf, len, false);
+	mutex_unlock(&mmu->lock);
+	return ret;
 }
 
 int hcvm_mmu_write(struct hcvm_mmu *mmu, u64 gpa, const void *buf, unsigned int len)
 {
-	return mmu_copy(mmu, gpa, (void *)buf, len, true);
+	int ret;
+
+	mutex_lock(&mmu->lock);
+	ret = hcvm_mmu_copy_locked(mmu, gpa, (void *)buf, len, true);
+	mutex_unlock(&mmu->lock);
+	return ret;
 }

@@ -35,5 +35,7 @@ int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write);
 /* Copy to or from guest-physical memory through the slots; -EFAULT outside RAM. */
 int hcvm_mmu_read(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len);
 int hcvm_mmu_write(struct hcvm_mmu *mmu, u64 gpa, const void *buf, unsigned int len);
+/* The same with mmu->lock held, for a batch of accesses (a page walk and its copy). */
+int hcvm_mmu_copy_locked(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len, bool write);
 
 #endif

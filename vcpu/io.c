@@ -10,6 +10,9 @@
 #include <linux/string.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
+#include "../devices/eventfd.h"
+#include "../devices/irqchip.h"
+#include "../devices/lapic.h"
 #include "../vmx/exits.h"
 #include "../vmx/vmcs.h"
 #include "io.h"
@@ -23,7 +26,7 @@
 
 static int read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
-	return hcvm_mmu_read(ctx, gpa, buf, len);
+	return hcvm_mmu_copy_locked(ctx, gpa, buf, len, false);
 }
 
 static enum hcvm_cpu_mode cpu_mode(struct hcvm_vcpu *vcpu)
@@ -55,6 +58,9 @@ static int copy_linear(struct hcvm_vcpu *vcpu, u64 la, void *buf, unsigned int l
 
 	if (((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3) == 3)
 		access |= HCVM_ACC_USER;
+	/* One lock for the walks and copies: the slots cannot change in between. */
+	mutex_lock(&mmu->lock);
+	ret = 0;
 	while (len) {
 		unsigned int chunk = min_t(u64, len, PAGE_SIZE - (la & ~PAGE_MASK));
 
@@ -62,18 +68,19 @@ static int copy_linear(struct hcvm_vcpu *vcpu, u64 la, void *buf, unsigned int l
 		if (ret == -EFAULT) {
 			vcpu->cr2 = la;
 			hcvm_queue_exception(vcpu, X86_TRAP_PF, true, pf_error);
-			return 1;
+			ret = 1;
+			break;
 		}
+		if (!ret)
+			ret = hcvm_mmu_copy_locked(mmu, gpa, buf, chunk, write);
 		if (ret)
-			return ret;
-		ret = write ? hcvm_mmu_write(mmu, gpa, buf, chunk) : hcvm_mmu_read(mmu, gpa, buf, chunk);
-		if (ret)
-			return ret;
+			break;
 		la += chunk;
 		buf += chunk;
 		len -= chunk;
 	}
-	return 0;
+	mutex_unlock(&mmu->lock);
+	return ret;
 }
 
 static u64 addr_mask(unsigned int addr_size_code)
@@ -98,11 +105,27 @@ static void rsp_out(struct hcvm_vcpu *vcpu)
 	vmcs_write(GUEST_RSP, vcpu->gprs[HCVM_RSP]);
 }
 
+/* The in-kernel devices (APIC, IOAPIC, ioeventfds) take an access first. */
+static bool kernel_mmio(struct hcvm_vcpu *vcpu, u64 gpa, unsigned int len, bool write, u64 *v)
+{
+	return hcvm_lapic_mmio(vcpu, gpa, len, write, v) ||
+	       hcvm_irqchip_mmio(vcpu->vm, gpa, len, write, v) ||
+	       (write && hcvm_ioeventfd_write(vcpu->vm, false, gpa, len, *v));
+}
+
+/* IN AL/AX keeps the other bits of RAX; IN EAX clears bits 63:32. */
+static void pio_in_to_rax(struct hcvm_vcpu *vcpu, u64 data, unsigned int size)
+{
+	if (size < 4)
+		data |= vcpu->gprs[HCVM_RAX] & ~((1ULL << (8 * size)) - 1);
+	vcpu->gprs[HCVM_RAX] = data;
+}
+
 int hcvm_emulate_mmio(struct hcvm_vcpu *vcpu, u64 gpa)
 {
 	struct kvm_run *run = vcpu->run;
 	enum hcvm_cpu_mode mode = cpu_mode(vcpu);
-	u64 rip = vmcs_read(GUEST_RIP), la, v;
+	u64 rip = vmcs_read(GUEST_RIP), la, v = 0;
 	u8 bytes[HCVM_INSN_MAX_LEN] = { 0 };
 	unsigned int have;
 	int ret;
@@ -127,14 +150,26 @@ int hcvm_emulate_mmio(struct hcvm_vcpu *vcpu, u64 gpa)
 		return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, v);
 	}
 
+	if (vcpu->mmio.write) {
+		rsp_in(vcpu);
+		v = hcvm_mmio_store_value(&vcpu->mmio, vcpu->gprs);
+	}
+	if (kernel_mmio(vcpu, gpa, vcpu->mmio.size, vcpu->mmio.write, &v)) {
+		if (!vcpu->mmio.write) {
+			rsp_in(vcpu);
+			hcvm_mmio_complete_load(&vcpu->mmio, vcpu->gprs, v);
+			rsp_out(vcpu);
+		}
+		vmcs_write(GUEST_RIP, rip + vcpu->mmio.len);
+		return 1;
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = vcpu->mmio.size;
 	run->mmio.is_write = vcpu->mmio.write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (vcpu->mmio.write) {
-		rsp_in(vcpu);
-		v = hcvm_mmio_store_value(&vcpu->mmio, vcpu->gprs);
 		memcpy(run->mmio.data, &v, vcpu->mmio.size);
 		vmcs_write(GUEST_RIP, rip + vcpu->mmio.len);
 	} else {
@@ -163,6 +198,16 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 	vcpu->next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 
 	if (!string) {
+		u32 data = g[HCVM_RAX];
+
+		if (hcvm_irqchip_pio(vcpu->vm, q >> 16, size, !in, &data) ||
+		    (!in && hcvm_ioeventfd_write(vcpu->vm, true, q >> 16, size,
+						 data & (~0U >> (32 - 8 * size))))) {
+			if (in)
+				pio_in_to_rax(vcpu, data & (~0U >> (32 - 8 * size)), size);
+			hcvm_skip_instruction(vcpu);
+			return 1;
+		}
 		if (in) {
 			vcpu->pending = HCVM_PENDING_PIO_IN;
 		} else {
@@ -254,11 +299,8 @@ int hcvm_complete_userspace_exit(struct hcvm_vcpu *vcpu)
 	case HCVM_PENDING_PIO_IN:
 		if (vcpu->pio.string)
 			return complete_ins(vcpu);
-		/* IN AL/AX keeps the other bits; IN EAX clears bits 63:32. */
 		memcpy(&data, vcpu->pio_data, vcpu->run->io.size);
-		if (vcpu->run->io.size < 4)
-			data |= vcpu->gprs[HCVM_RAX] & ~((1ULL << (8 * vcpu->run->io.size)) - 1);
-		vcpu->gprs[HCVM_RAX] = data;
+		pio_in_to_rax(vcpu, data, vcpu->run->io.size);
 		vmcs_write(GUEST_RIP, vcpu->next_rip);
 		break;
 	case HCVM_PENDING_MMIO_READ:

@@ -5,6 +5,7 @@
  * before it reaches the VMCS; what only the CPU checks (segment consistency)
  * fails the next entry with KVM_EXIT_FAIL_ENTRY, never the host.
  */
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
@@ -14,8 +15,11 @@
 #include "../vmx/msr.h"
 #include "../vmx/probe.h"
 #include "../vmx/vmcs.h"
+#include "../devices/lapic.h"
+#include "events.h"
 #include "regs.h"
 #include "vcpu.h"
+#include "vm.h"
 
 #define CR0_RESERVED	(~0ULL << 32 | ~(u64)(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | \
 			 X86_CR0_TS | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
@@ -75,11 +79,39 @@ static void set_guest_cr4(u64 val)
 	vmcs_write(GUEST_CR4, val | hcvm_caps.cr4_fixed0);
 }
 
+/*
+ * PAE paging with EPT: a VM entry takes the four PDPTEs from the VMCS, not
+ * from memory. The guest's own MOV to CR0/CR3/CR4 loads them in hardware;
+ * when the paging mode changes through us (an exit we emulate, SET_SREGS),
+ * load them as that MOV would: -EINVAL (#GP for the guest) if one is bad.
+ * Without @check (SET_SREGS, as KVM) they are loaded as found, and a bad one
+ * fails the next entry (KVM_EXIT_FAIL_ENTRY): the CPU checks them there.
+ */
+static int load_pdptrs(struct hcvm_vcpu *vcpu, u64 cr0, u64 cr4, u64 efer, u64 cr3, bool check)
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) | 0x1e6, pdpte[4] = { 0 };
+	int i;
+
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & EFER_LMA))
+		return 0;
+	if (hcvm_mmu_read(&vcpu->vm->mmu, cr3 & ~0x1fULL, pdpte, sizeof(pdpte)) && check)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if (check && (pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	for (i = 0; i < 4; i++)
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	return 0;
+}
+
 int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val)
 {
 	u64 efer = vmcs_read(GUEST_IA32_EFER), old = hcvm_read_cr0(vcpu);
 
 	if (!cr0_valid(val, hcvm_read_cr4(vcpu), efer))
+		return -EINVAL;
+	if ((val & ~old & X86_CR0_PG) &&
+	    load_pdptrs(vcpu, val, hcvm_read_cr4(vcpu), efer, vmcs_read(GUEST_CR3), true))
 		return -EINVAL;
 	/* Paging switched with LME set: long mode starts or ends (LMA). */
 	if ((old ^ val) & X86_CR0_PG && (efer & EFER_LME)) {
@@ -92,9 +124,22 @@ int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val)
 
 int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val)
 {
-	if (!cr4_valid(val, vmcs_read(GUEST_IA32_EFER)))
+	u64 efer = vmcs_read(GUEST_IA32_EFER);
+
+	if (!cr4_valid(val, efer))
+		return -EINVAL;
+	if (load_pdptrs(vcpu, hcvm_read_cr0(vcpu), val, efer, vmcs_read(GUEST_CR3), true))
 		return -EINVAL;
 	set_guest_cr4(val);
+	return 0;
+}
+
+int hcvm_set_cr3(struct hcvm_vcpu *vcpu, u64 val)
+{
+	if (load_pdptrs(vcpu, hcvm_read_cr0(vcpu), hcvm_read_cr4(vcpu),
+			vmcs_read(GUEST_IA32_EFER), val, true))
+		return -EINVAL;
+	vmcs_write(GUEST_CR3, val);
 	return 0;
 }
 
@@ -178,6 +223,10 @@ static void get_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr4 = hcvm_read_cr4(vcpu);
 	s->efer = vmcs_read(GUEST_IA32_EFER);
 	hcvm_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base);
+	s->cr8 = vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
+	if (vcpu->user_irq >= 0)
+		s->interrupt_bitmap[vcpu->user_irq / 64] = 1ULL << (vcpu->user_irq % 64);
 }
 
 static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
@@ -194,7 +243,9 @@ static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
 	    !cr0_valid(s->cr0, s->cr4, s->efer) || !cr4_valid(s->cr4, s->efer))
 		return -EINVAL;
-	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff)
+	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff || s->cr8 > 0xf)
+		return -EINVAL;
+	if (vcpu->lapic && hcvm_lapic_set_msr(vcpu, MSR_IA32_APICBASE, s->apic_base, true))
 		return -EINVAL;
 
 	for (i = 0; i < ARRAY_SIZE(seg_sel); i++)
@@ -205,6 +256,19 @@ static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
 	vmcs_write(GUEST_CR3, s->cr3);
+	load_pdptrs(vcpu, s->cr0, s->cr4, s->efer, s->cr3, false);
+	if (vcpu->lapic)
+		hcvm_lapic_set_cr8(vcpu, s->cr8);
+	else
+		vcpu->cr8 = s->cr8;
+	/* A userspace irqchip's pending interrupt: the lowest bit set, as KVM. */
+	vcpu->user_irq = -1;
+	for (i = 0; !vcpu->lapic && i < 256; i++) {
+		if (s->interrupt_bitmap[i / 64] & (1ULL << (i % 64))) {
+			vcpu->user_irq = i;
+			break;
+		}
+	}
 	hcvm_set_efer(vcpu, s->efer);
 	set_guest_cr4(s->cr4);
 	set_guest_cr0(s->cr0);
@@ -308,7 +372,13 @@ static void get_events(struct hcvm_vcpu *vcpu, struct kvm_vcpu_events *e)
 	}
 	e->interrupt.shadow = intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 	e->nmi.masked = !!(intr & GUEST_INTR_STATE_NMI);
-	e->flags = KVM_VCPUEVENT_VALID_SHADOW;
+	e->nmi.pending = atomic_read(&vcpu->nmi_queued);
+	if ((entry & INTR_INFO_VALID_MASK) &&
+	    (entry & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		e->nmi.injected = 1;
+	e->sipi_vector = vcpu->sipi_vector;
+	e->flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING |
+		   KVM_VCPUEVENT_VALID_SIPI_VECTOR;
 }
 
 static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
@@ -320,8 +390,6 @@ static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
 		return -EINVAL;
 	if (e->exception.injected && (e->exception.nr > 31 || e->exception.nr == 2))
 		return -EINVAL;
-	if ((e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && e->nmi.pending)
-		return -EINVAL;		/* no NMI injection yet */
 	if (e->interrupt.injected && e->interrupt.nr < 32)
 		return -EINVAL;
 
@@ -329,6 +397,10 @@ static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
 	vcpu->exception.vector = e->exception.nr;
 	vcpu->exception.has_error = e->exception.has_error_code;
 	vcpu->exception.error = e->exception.error_code;
+	if (e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		atomic_set(&vcpu->nmi_queued, min_t(u8, e->nmi.pending, 2));
+	if ((e->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR) && vcpu->lapic)
+		WRITE_ONCE(vcpu->sipi_vector, e->sipi_vector);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, e->interrupt.injected ?
 		   e->interrupt.nr | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK : 0);
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_STATE_NMI;
@@ -363,11 +435,39 @@ static void get_mp_state(struct hcvm_vcpu *vcpu, struct kvm_mp_state *mp)
 
 static int set_mp_state(struct hcvm_vcpu *vcpu, const struct kvm_mp_state *mp)
 {
-	/* No APIC yet, so no INIT/SIPI states. */
-	if (mp->mp_state != KVM_MP_STATE_RUNNABLE && mp->mp_state != KVM_MP_STATE_HALTED)
+	switch (mp->mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_HALTED:
+		break;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+		if (!vcpu->lapic)
+			return -EINVAL;	/* INIT and SIPI come from an in-kernel APIC */
+		break;
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		/* Old userspace's way to start an AP: at the SIPI vector now. */
+		if (!vcpu->lapic)
+			return -EINVAL;
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		hcvm_vcpu_post_sipi(vcpu, vcpu->sipi_vector);
+		return 0;
+	default:
 		return -EINVAL;
+	}
 	vcpu->mp_state = mp->mp_state;
+	if (mp->mp_state == KVM_MP_STATE_HALTED)
+		vcpu->halt_if = true;
 	return 0;
+}
+
+static int set_lapic(struct hcvm_vcpu *vcpu, const struct kvm_lapic_state *s)
+{
+	return hcvm_lapic_set_state(vcpu, s);
+}
+
+static int get_lapic(struct hcvm_vcpu *vcpu, struct kvm_lapic_state *s)
+{
+	return hcvm_lapic_get_state(vcpu, s);
 }
 
 static void get_xcrs(struct hcvm_vcpu *vcpu, struct kvm_xcrs *x)
@@ -426,6 +526,34 @@ long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user
 		return hcvm_set_cpuid2(vcpu, argp);
 	case KVM_GET_CPUID2:
 		return hcvm_get_cpuid2(vcpu, argp);
+	case KVM_GET_LAPIC: {
+		struct kvm_lapic_state *st = kmalloc(sizeof(*st), GFP_KERNEL);
+		long ret = st ? get_lapic(vcpu, st) : -ENOMEM;
+
+		if (!ret && copy_to_user(argp, st, sizeof(*st)))
+			ret = -EFAULT;
+		kfree(st);
+		return ret;
+	}
+	case KVM_SET_LAPIC: {
+		struct kvm_lapic_state *st = memdup_user(argp, sizeof(*st));
+		long ret;
+
+		if (IS_ERR(st))
+			return PTR_ERR(st);
+		ret = set_lapic(vcpu, st);
+		kfree(st);
+		return ret;
+	}
+	case KVM_INTERRUPT: {
+		struct kvm_interrupt irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		return hcvm_vcpu_interrupt(vcpu, irq.irq);
+	}
+	case KVM_NMI:
+		return hcvm_vcpu_nmi(vcpu);
 	default:
 		return -ENOTTY;
 	}

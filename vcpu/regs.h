@@ -14,6 +14,7 @@ u64 hcvm_read_cr4(struct hcvm_vcpu *vcpu);
 /* Architectural checks of a guest write; 0 or -EINVAL (#GP for the guest). */
 int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val);
+int hcvm_set_cr3(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_xcr0(struct hcvm_vcpu *vcpu, u64 val);
 
 #endif

@@ -20,12 +20,14 @@
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include "../devices/lapic.h"
 #include "../vmx/controls.h"
 #include "../vmx/exits.h"
 #include "../vmx/insn.h"
 #include "../vmx/probe.h"
 #include "../vmx/vmcs.h"
 #include "../vmx/vmxon.h"
+#include "events.h"
 #include "io.h"
 #include "regs.h"
 #include "vcpu.h"
@@ -211,7 +213,11 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 		schedule_timeout_uninterruptible(1);
 		return 1;
 	}
-	hcvm_inject_pending(vcpu);
+	/* Publish guest mode before reading events: a later kick then sends an IPI. */
+	WRITE_ONCE(vcpu->mode, HCVM_IN_GUEST);
+	/* Pairs with hcvm_vcpu_kick(): either it sees IN_GUEST or we see its event. */
+	smp_mb();
+	hcvm_events_inject(vcpu);
 	cr3 = __get_current_cr3_fast();
 	if (cr3 != vcpu->host_cr3) {
 		vmcs_write(HOST_CR3, cr3);
@@ -229,6 +235,7 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 		native_write_cr2(vcpu->cr2);
 
 	fail = hcvm_vmx_enter(vcpu->gprs, vcpu->launched);
+	WRITE_ONCE(vcpu->mode, HCVM_OUTSIDE_GUEST);
 
 	vcpu->cr2 = read_cr2();
 	if (host_xcr0 && vcpu->xcr0 != host_xcr0)
@@ -275,9 +282,15 @@ static int vcpu_run(struct hcvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		ret = hcvm_events_prepare(vcpu);
+		if (ret < 0) {
+			run->exit_reason = KVM_EXIT_INTR;
+			break;
+		}
 		ret = vcpu_enter_exit(vcpu);
 	} while (ret > 0);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	hcvm_events_to_user(vcpu);
 	return ret;
 }
 
@@ -348,6 +361,7 @@ static const struct file_operations vcpu_fops = {
 void hcvm_vcpu_destroy(struct hcvm_vcpu *vcpu)
 {
 	vmcs_clear(vcpu);
+	hcvm_lapic_destroy(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	kfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->vmcs);
@@ -388,7 +402,10 @@ static struct hcvm_vcpu *vcpu_alloc(struct hcvm_vm *vm, unsigned int id)
 		return NULL;
 	}
 	*(u32 *)vcpu->vmcs = hcvm_caps.revision_id;
-	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	/* With the in-kernel APIC, APs wait for INIT and SIPI, as on hardware. */
+	vcpu->mp_state = vm->irqchip && id ? KVM_MP_STATE_UNINITIALIZED : KVM_MP_STATE_RUNNABLE;
+	vcpu->user_irq = -1;
+	rcuwait_init(&vcpu->wait);
 	vcpu->msr_used = BIT(HCVM_MSR_KERNEL_GS_BASE) | BIT(HCVM_MSR_TSC_AUX);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	return vcpu;
@@ -412,12 +429,17 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 	vcpu = vcpu_alloc(vm, id);
 	if (!vcpu)
 		goto out;
+	if (vm->irqchip && hcvm_lapic_create(vcpu)) {
+		hcvm_vcpu_destroy(vcpu);
+		goto out;
+	}
 
 	/* A new VMCS is VMCLEARed (launch state clear) before its first VMPTRLD. */
 	preempt_disable();
 	hcvm_vmclear(__pa(vcpu->vmcs));
 	vcpu_load_here(vcpu);
 	hcvm_vmcs_setup(vcpu, vm->mmu.ept.eptp);
+	vcpu->exec_ctrl = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
 	switch_msrs_to_host(vcpu);
 	preempt_enable();
 
@@ -428,7 +450,8 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 		hcvm_vcpu_destroy(vcpu);
 		goto out;
 	}
-	vm->vcpus[id] = vcpu;
+	/* Deliveries from other CPUs read vm->vcpus[] without the lock. */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 out:
 	mutex_unlock(&vm->lock);

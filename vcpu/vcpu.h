@@ -14,11 +14,13 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include "decode.h"
 
 struct hcvm_vm;
+struct hcvm_lapic;
 
 /* Guest general-purpose registers, in the x86 encoding order. */
 enum hcvm_gpr {
@@ -74,6 +76,18 @@ struct hcvm_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	unsigned int nr_cpuid;
 	u32 mp_state;
+	u64 cr8;			/* TPR without an in-kernel APIC */
+
+	/* Interrupts and SMP (events.h). */
+	struct hcvm_lapic *lapic;	/* with an in-kernel irqchip */
+	int mode;			/* HCVM_IN_GUEST / HCVM_OUTSIDE_GUEST */
+	unsigned long events;		/* HCVM_EV_* posted by other CPUs */
+	u8 sipi_vector;
+	atomic_t nmi_queued;
+	struct rcuwait wait;		/* a halted or waiting vCPU sleeps here */
+	bool halt_if;			/* EFLAGS.IF at the HLT */
+	int user_irq;			/* KVM_INTERRUPT vector to inject, or -1 */
+	u32 exec_ctrl;			/* CPU_BASED_VM_EXEC_CONTROL as written */
 
 	/* An exception to inject at the next entry. */
 	struct {

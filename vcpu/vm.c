@@ -6,6 +6,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include "../devices/eventfd.h"
+#include "../devices/irqchip.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/probe.h"
 #include "vcpu.h"
@@ -25,6 +27,17 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQ_ROUTING:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_USER_NMI:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -41,9 +54,11 @@ static void vm_destroy(struct hcvm_vm *vm)
 {
 	unsigned int i;
 
+	hcvm_eventfds_destroy(vm);
 	for (i = 0; i < HCVM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			hcvm_vcpu_destroy(vm->vcpus[i]);
+	hcvm_irqchip_destroy(vm);
 	hcvm_mmu_destroy(&vm->mmu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -60,6 +75,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct hcvm_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region region;
+	struct kvm_ioeventfd ioeventfd;
+	struct kvm_irqfd irqfd;
 	u64 addr;
 
 	if (vm->mm != current->mm)
@@ -80,8 +97,16 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return 0;
 	case KVM_CHECK_EXTENSION:
 		return hcvm_vm_check_extension(arg);
+	case KVM_IRQFD:
+		if (copy_from_user(&irqfd, argp, sizeof(irqfd)))
+			return -EFAULT;
+		return hcvm_irqfd(vm, &irqfd);
+	case KVM_IOEVENTFD:
+		if (copy_from_user(&ioeventfd, argp, sizeof(ioeventfd)))
+			return -EFAULT;
+		return hcvm_ioeventfd(vm, &ioeventfd);
 	default:
-		return -ENOTTY;
+		return hcvm_irqchip_ioctl(vm, cmd, argp);
 	}
 }
 
@@ -111,6 +136,8 @@ int hcvm_create_vm(unsigned long type)
 		return -ENOMEM;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	ret = hcvm_mmu_init(&vm->mmu, hcvm_caps.ept_vpid & HCVM_EPT_2M);
 	if (ret) {
 		kfree(vm);

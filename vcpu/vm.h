@@ -4,14 +4,18 @@
  *
  * Lock order, outermost first:
  *   vcpu->mutex (one ioctl at a time on a vCPU fd)
- *   vm->lock (vCPU creation)
+ *   vm->lock (vCPU and irqchip creation, routing, irqfd/ioeventfd lists)
  *   vm->mmu.lock (memory slots, EPT)
  *   mmap_lock (taken inside pinning and guest-memory copies)
- * The run path takes only vcpu->mutex, and vm->mmu.lock on EPT violations.
+ *   eventfd wait-queue locks (an irqfd's wake-up injects from under one)
+ *   the irqchip's raw spinlock (devices/irqchip.h), innermost
+ * The run path takes only vcpu->mutex, vm->mmu.lock on EPT violations and
+ * the irqchip lock for device accesses; deliveries to a vCPU are lock-free.
  */
 #ifndef HCVM_VCPU_VM_H
 #define HCVM_VCPU_VM_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include "../ept/mmu.h"
@@ -19,6 +23,7 @@
 #define HCVM_MAX_VCPUS	64
 
 struct hcvm_vcpu;
+struct hcvm_irqchip;
 
 struct hcvm_vm {
 	refcount_t users;	/* the VM fd and each vCPU fd */
@@ -27,6 +32,9 @@ struct hcvm_vm {
 	struct hcvm_mmu mmu;
 	struct hcvm_vcpu *vcpus[HCVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	struct hcvm_irqchip *irqchip;	/* NULL until KVM_CREATE_IRQCHIP */
+	struct list_head irqfds;
+	struct list_head ioeventfds;
 };
 
 int hcvm_create_vm(unsigned long type);

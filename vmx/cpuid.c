@@ -28,8 +28,9 @@ static const struct leaf_mask offered[] = {
 	{ 0x0, { ~0u, ~0u, ~0u, ~0u } },
 	/*
 	 * ECX: SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE
-	 * AVX F16C RDRAND. EDX: all but APIC, DS, ACPI, HTT, TM, PBE (no local
-	 * APIC yet: MMIO at 0xfee00000 exits to userspace like any other).
+	 * AVX F16C RDRAND. EDX: all but APIC, DS, ACPI, HTT, TM, PBE. The local
+	 * APIC bits (APIC, x2APIC, TSC-deadline) are added below: the APIC is
+	 * emulated (devices/lapic.c), whatever the host has.
 	 */
 	{ 0x1, { ~0u, ~0u, 0x76d83203, 0x0f8ffdff } },
 	{ 0x2, { ~0u, ~0u, ~0u, ~0u } },
@@ -89,6 +90,8 @@ static void add(u32 leaf, u32 index, u32 flags)
 		break;
 	case 0x1:
 		e->ecx |= BIT(31);	/* running under a hypervisor */
+		e->ecx |= BIT(21) | BIT(24);	/* x2APIC, TSC-deadline timer */
+		e->edx |= BIT(9);	/* APIC */
 		break;
 	case 0x7:
 		if (!(hcvm_controls.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))

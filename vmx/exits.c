@@ -9,6 +9,8 @@
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
+#include "../devices/lapic.h"
+#include "../vcpu/events.h"
 #include "../vcpu/io.h"
 #include "../vcpu/regs.h"
 #include "../vcpu/vcpu.h"
@@ -95,14 +97,6 @@ static int handle_triple_fault(struct hcvm_vcpu *vcpu)
 	return 0;
 }
 
-static int handle_hlt(struct hcvm_vcpu *vcpu)
-{
-	/* No in-kernel interrupt controller yet: userspace decides what HLT means. */
-	hcvm_skip_instruction(vcpu);
-	vcpu->run->exit_reason = KVM_EXIT_HLT;
-	return 0;
-}
-
 static int handle_cpuid(struct hcvm_vcpu *vcpu)
 {
 	u32 out[4];
@@ -144,6 +138,29 @@ static int handle_xsetbv(struct hcvm_vcpu *vcpu)
 	return done(vcpu);
 }
 
+/* CR8 is the APIC's TPR: never the host's, so every move exits. */
+static int cr8_access(struct hcvm_vcpu *vcpu, bool read, int reg)
+{
+	u64 val;
+
+	if (read) {
+		val = vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+		if (reg == HCVM_RSP)
+			vmcs_write(GUEST_RSP, val);
+		else
+			vcpu->gprs[reg] = val;
+		return done(vcpu);
+	}
+	val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+	if (val & ~0xfULL)
+		return gp(vcpu);
+	if (vcpu->lapic)
+		hcvm_lapic_set_cr8(vcpu, val);
+	else
+		vcpu->cr8 = val;
+	return done(vcpu);
+}
+
 /* Control-register moves the guest may not do alone (owned bits, CR3 if forced). */
 static int handle_cr(struct hcvm_vcpu *vcpu)
 {
@@ -152,14 +169,15 @@ static int handle_cr(struct hcvm_vcpu *vcpu)
 	u64 val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
 	u64 cr0 = hcvm_read_cr0(vcpu);
 
+	if (cr == 8 && type < 2)
+		return cr8_access(vcpu, type == 1, reg);
 	switch (type) {
 	case 0:		/* MOV to CR */
-		if ((cr == 0 && hcvm_set_cr0(vcpu, val)) || (cr == 4 && hcvm_set_cr4(vcpu, val)))
-			return gp(vcpu);
-		if (cr == 3)
-			vmcs_write(GUEST_CR3, val);
-		else if (cr != 0 && cr != 4)
+		if (cr != 0 && cr != 3 && cr != 4)
 			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, q);
+		if ((cr == 0 && hcvm_set_cr0(vcpu, val)) || (cr == 3 && hcvm_set_cr3(vcpu, val)) ||
+		    (cr == 4 && hcvm_set_cr4(vcpu, val)))
+			return gp(vcpu);
 		break;
 	case 1:		/* MOV from CR: CR3 only */
 		if (cr != 3)
@@ -246,7 +264,9 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = handle_nothing,
 	[EXIT_REASON_CPUID] = handle_cpuid,
-	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_HLT] = hcvm_handle_hlt,
+	[EXIT_REASON_INTERRUPT_WINDOW] = hcvm_handle_irq_window,
+	[EXIT_REASON_NMI_WINDOW] = hcvm_handle_nmi_window,
 	[EXIT_REASON_INVD] = done,
 	[EXIT_REASON_RDPMC] = gp,
 	[EXIT_REASON_VMCALL] = ud,

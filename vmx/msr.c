@@ -10,6 +10,7 @@
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
+#include "../devices/lapic.h"
 #include "../vcpu/vcpu.h"
 #include "msr.h"
 #include "vmcs.h"
@@ -93,7 +94,11 @@ void hcvm_set_efer(struct hcvm_vcpu *vcpu, u64 efer)
 
 int hcvm_get_msr(struct hcvm_vcpu *vcpu, u32 index, u64 *data)
 {
-	int sw = switched(index);
+	int sw = switched(index), ret;
+
+	ret = hcvm_lapic_get_msr(vcpu, index, data);
+	if (ret != -ENOENT)
+		return ret;
 
 	if (sw >= 0) {
 		/* SWAPGS changes KERNEL_GS_BASE without an exit: read the live one. */
@@ -175,7 +180,11 @@ static bool pat_valid(u64 pat)
 
 int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 {
-	int sw = switched(index);
+	int sw = switched(index), ret;
+
+	ret = hcvm_lapic_set_msr(vcpu, index, data, from_user);
+	if (ret != -ENOENT)
+		return ret;
 
 	if (sw >= 0) {
 		if (index != MSR_STAR && index != MSR_SYSCALL_MASK && index != MSR_TSC_AUX &&

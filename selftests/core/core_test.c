@@ -192,6 +192,52 @@ TEST_F(core, protected_mode_32bit)
 	vcpu_free(vcpu);
 }
 
+/*
+ * 32-bit PAE paging set up by KVM_SET_SREGS: the entry takes the PDPTEs from
+ * the VMCS, so the hypervisor must load them from the guest's CR3 first. A
+ * PDPTE with a reserved bit set stops the guest before its first
+ * instruction (hcvm: the CPU's entry check, FAIL_ENTRY; KVM: SHUTDOWN).
+ * The PAE PDPT sits at 0xf000 (the long-mode one has bits PAE reserves).
+ */
+static int run_pae(struct vm *vm, int id)
+{
+	struct vcpu *vcpu = vcpu_add(vm, id);
+	struct kvm_sregs s;
+	int ret;
+
+	vcpu_setup_prot32(vcpu, GPA_CODE);
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s))
+		return -errno;
+	s.cr3 = 0xf000;
+	s.cr4 |= 0x20;			/* PAE */
+	s.cr0 |= 0x80000000;		/* PG */
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &s))
+		return -errno;
+	ret = vcpu_run(vcpu);
+	if (ret == KVM_EXIT_IO)
+		ret = *(uint32_t *)vcpu_io_data(vcpu);
+	vcpu_free(vcpu);
+	return ret;
+}
+
+TEST_F(core, pae_paging_from_set_sregs)
+{
+	uint64_t *pdpt;
+	int ret;
+
+	vm_add_memory(self->vm, 0, 0, 2 << 20, 0);
+	vm_setup_tables(self->vm);
+	vm_load_code(self->vm, g_prot32_start, g_prot32_end, 0);
+	pdpt = gpa_to_hva(self->vm, 0xf000);
+	pdpt[0] = GPA_PD | 1;
+	EXPECT_EQ((int)0xcafe0032, run_pae(self->vm, 0));
+	pdpt[0] = GPA_PD | 1 << 5 | 1;	/* reserved bit 5 */
+	ret = run_pae(self->vm, 1);
+	EXPECT_TRUE(ret == KVM_EXIT_FAIL_ENTRY || ret == KVM_EXIT_SHUTDOWN) {
+		TH_LOG("exit %d", ret);
+	}
+}
+
 TEST_F(core, long_mode_with_paging)
 {
 	struct vcpu *vcpu = simple_vcpu(self->vm);

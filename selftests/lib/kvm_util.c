@@ -97,23 +97,62 @@ static void write_stubs(uint8_t *p)
 	}
 }
 
+/*
+ * The common interrupt handler: the stub pushed the vector. Records it,
+ * sends the EOI IRQ_EOI_MODE asks for, returns to the interrupted code.
+ */
+GUEST_CODE(g_irq_common, ".code64",
+	"push %rax\n push %rcx\n push %rdx\n"
+	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n mov %rax, 0x180408\n"
+	"mov 24(%rsp), %ecx\n lock incl 0x180000(,%rcx,4)\n mov %ecx, 0x180400\n"
+	"mov 0x180410, %eax\n"
+	"cmp $1, %eax\n jne 2f\n mov $0xfee000b0, %eax\n movl $0, (%rax)\n jmp 9f\n"
+	"2: cmp $2, %eax\n jne 3f\n mov $0x80b, %ecx\n xor %eax, %eax\n xor %edx, %edx\n"
+	"wrmsr\n jmp 9f\n"
+	"3: cmp $3, %eax\n jne 9f\n mov $0x20, %al\n test $8, %cl\n jz 4f\n out %al, $0xa0\n"
+	"4: out %al, $0x20\n"
+	"9: pop %rdx\n pop %rcx\n pop %rax\n add $8, %rsp\n iretq\n");
+
+/* Stubs for vectors 32-255: "push $vector; jmp common", 10 bytes each. */
+static void write_irq_stubs(struct vm *vm)
+{
+	uint8_t *p = gpa_to_hva(vm, GPA_IRQ_STUBS);
+
+	for (int v = 32; v < 256; v++, p += 10) {
+		int32_t rel = GPA_IRQ_COMMON - (GPA_IRQ_STUBS + (v - 32) * 10 + 10);
+
+		p[0] = 0x68;
+		memcpy(p + 1, &v, 4);
+		p[5] = 0xe9;
+		memcpy(p + 6, &rel, 4);
+	}
+	memcpy(gpa_to_hva(vm, GPA_IRQ_COMMON), g_irq_common_start,
+	       g_irq_common_end - g_irq_common_start);
+}
+
 void vm_setup_tables(struct vm *vm)
 {
 	uint64_t *pml4 = gpa_to_hva(vm, GPA_PML4), *pdpt = gpa_to_hva(vm, GPA_PDPT);
 	uint64_t *pd = gpa_to_hva(vm, GPA_PD), *gdt = gpa_to_hva(vm, GPA_GDT);
 	uint64_t *idt = gpa_to_hva(vm, GPA_IDT);
 
+	uint64_t *pd_top = gpa_to_hva(vm, GPA_PD_TOP);
+
 	pml4[0] = GPA_PDPT | 3;
 	pdpt[0] = GPA_PD | 3;
-	for (int i = 0; i < 512; i++)
+	pdpt[3] = GPA_PD_TOP | 3;
+	for (int i = 0; i < 512; i++) {
 		pd[i] = ((uint64_t)i << 21) | 0x83;	/* present, writable, 2 MiB */
+		pd_top[i] = (3ULL << 30) + ((uint64_t)i << 21) + 0x9b;	/* uncached (PCD, PWT) */
+	}
 	gdt[0] = 0;
 	gdt[1] = 0x00af9b000000ffffULL;	/* 64-bit code */
 	gdt[2] = 0x00cf93000000ffffULL;	/* flat data */
 	gdt[3] = 0x00cf9b000000ffffULL;	/* flat 32-bit code */
 	write_stubs(gpa_to_hva(vm, GPA_STUBS));
-	for (int v = 0; v < 32; v++) {
-		uint64_t h = GPA_STUBS + 8 * v;
+	write_irq_stubs(vm);
+	for (int v = 0; v < 256; v++) {
+		uint64_t h = v < 32 ? GPA_STUBS + 8 * v : GPA_IRQ_STUBS + 10 * (v - 32);
 
 		/* 64-bit interrupt gate, present, DPL 0, selector SEL_CODE64. */
 		idt[2 * v] = (h & 0xffff) | (uint64_t)SEL_CODE64 << 16 | 0x8e00ULL << 32 |
@@ -215,7 +254,7 @@ static void setup_protected(struct vcpu *vcpu, struct kvm_sregs *s, int long_mod
 	s->gdt.base = GPA_GDT;
 	s->gdt.limit = 4 * 8 - 1;
 	s->idt.base = GPA_IDT;
-	s->idt.limit = 32 * 16 - 1;
+	s->idt.limit = 256 * 16 - 1;
 	s->cr0 = 0x11 | (long_mode ? 0x80000000 : 0);	/* PE, ET (+PG) */
 }
 

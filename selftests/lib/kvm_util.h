@@ -26,8 +26,25 @@
 #define GPA_GDT		0x4000
 #define GPA_IDT		0x5000
 #define GPA_STUBS	0x6000		/* exception stubs, 8 bytes each */
+#define GPA_IRQ_STUBS	0x6100		/* vectors 32-255: push vector, jump to the common handler */
+#define GPA_IRQ_COMMON	0x6a00
+#define GPA_PD_TOP	0x7000		/* 2 MiB pages: 3-4 GiB identity-mapped (APIC, IOAPIC) */
 #define GPA_CODE	0x8000		/* where vcpu_load_code() puts guest code */
 #define GPA_STACK	0x1f0000
+/*
+ * What the common interrupt handler records (vm_setup_tables()): a count per
+ * vector, the last vector and the TSC at its entry; then it sends the EOI
+ * that IRQ_EOI_MODE names and returns with IRETQ.
+ */
+#define GPA_IRQ_DATA	0x180000
+#define IRQ_COUNT(v)	(GPA_IRQ_DATA + 4 * (v))	/* uint32_t */
+#define IRQ_LAST	(GPA_IRQ_DATA + 0x400)		/* uint32_t */
+#define IRQ_TSC		(GPA_IRQ_DATA + 0x408)		/* uint64_t */
+#define IRQ_EOI_MODE	(GPA_IRQ_DATA + 0x410)		/* uint32_t: */
+#define EOI_NONE	0
+#define EOI_XAPIC	1	/* write 0 to the xAPIC EOI register */
+#define EOI_X2APIC	2	/* WRMSR 0x80b */
+#define EOI_PIC		3	/* non-specific EOI to the master PIC (and the slave for vector & 8) */
 #define SEL_CODE64	0x08
 #define SEL_DATA	0x10
 #define SEL_CODE32	0x18
