@@ -87,6 +87,12 @@ static bool sw_enabled(const struct hcvm_lapic *apic)
 	return reg(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
 }
 
+/* x2APIC's logical ID, derived from the APIC ID: cluster in 31:16, one bit in 15:0. */
+static u32 x2apic_ldr(u32 id)
+{
+	return (id >> 4) << 16 | BIT(id & 0xf);
+}
+
 static u32 apic_id(const struct hcvm_lapic *apic)
 {
 	return x2apic(apic) ? reg(apic, APIC_ID) : reg(apic, APIC_ID) >> 24;
@@ -199,24 +205,29 @@ static bool match(struct hcvm_lapic *apic, const struct hcvm_irq *irq)
 }
 
 /*
- * Lowest-priority delivery goes to the first matching APIC: a fixed choice
- * keeps a device's interrupts on one vCPU, which is what guests that ask for
- * lowest priority usually want anyway.
+ * Deliver to every APIC @irq names but @skip. Lowest-priority delivery goes
+ * to the first matching APIC: a fixed choice keeps a device's interrupts on
+ * one vCPU, which is what guests that ask for lowest priority usually want.
  */
-int hcvm_lapic_deliver(struct hcvm_vm *vm, const struct hcvm_irq *irq)
+static int deliver(struct hcvm_vm *vm, const struct hcvm_irq *irq, struct hcvm_lapic *skip)
 {
 	int i, n = 0;
 
 	for (i = 0; i < HCVM_MAX_VCPUS; i++) {
 		struct hcvm_lapic *apic = lapic_of(vm, i);
 
-		if (!apic || !match(apic, irq))
+		if (!apic || apic == skip || !match(apic, irq))
 			continue;
 		n += accept(apic, irq);
 		if (irq->delivery == HCVM_DM_LOWEST && n)
 			break;
 	}
 	return n;
+}
+
+int hcvm_lapic_deliver(struct hcvm_vm *vm, const struct hcvm_irq *irq)
+{
+	return deliver(vm, irq, NULL);
 }
 
 /* --- Timer ---------------------------------------------------------------- */
@@ -330,25 +341,23 @@ static void send_ipi(struct hcvm_lapic *apic, u32 low, u32 dest)
 		.logical = low & APIC_DEST_LOGICAL, .level = low & APIC_INT_LEVELTRIG,
 	};
 	struct hcvm_vm *vm = apic->vcpu->vm;
-	int i;
 
 	/* INIT level de-assert: a no-op on every APIC since the Pentium 4. */
 	if (irq.delivery == HCVM_DM_INIT && irq.level && !(low & ICR_LEVEL_ASSERT))
 		return;
 	switch (ICR_SHORTHAND(low)) {
 	case 0:
-		hcvm_lapic_deliver(vm, &irq);
+		deliver(vm, &irq, NULL);
 		return;
 	case 1:		/* self */
 		accept(apic, &irq);
 		return;
 	default:	/* all including self (2) or all excluding self (3) */
-		for (i = 0; i < HCVM_MAX_VCPUS; i++) {
-			struct hcvm_lapic *a = lapic_of(vm, i);
-
-			if (a && hw_enabled(a) && (a != apic || ICR_SHORTHAND(low) == 2))
-				accept(a, &irq);
-		}
+		irq.dest = BROADCAST_X2;
+		irq.logical = false;
+		if (irq.delivery == HCVM_DM_LOWEST)
+			irq.delivery = HCVM_DM_FIXED;	/* a shorthand takes every APIC */
+		deliver(vm, &irq, ICR_SHORTHAND(low) == 3 ? apic : NULL);
 	}
 }
 
@@ -526,7 +535,7 @@ static int set_base(struct hcvm_lapic *apic, u64 v, bool from_user)
 		u32 id = apic->vcpu->id;
 
 		set_reg(apic, APIC_ID, id);
-		set_reg(apic, APIC_LDR, (id >> 4) << 16 | BIT(id & 0xf));
+		set_reg(apic, APIC_LDR, x2apic_ldr(id));
 	} else if ((v ^ old) & BASE_ENABLE && !(v & BASE_ENABLE)) {
 		hcvm_lapic_reset(apic, true);
 		apic->base_msr = v & ~BASE_EXTD;
@@ -612,7 +621,7 @@ void hcvm_lapic_reset(struct hcvm_lapic *apic, bool init)
 		apic->base_msr = HCVM_APIC_BASE_DEFAULT | BASE_ENABLE | (vcpu->id ? 0 : BASE_BSP);
 	set_reg(apic, APIC_ID, x2apic(apic) ? vcpu->id : id);
 	if (x2apic(apic))
-		set_reg(apic, APIC_LDR, (vcpu->id >> 4) << 16 | BIT(vcpu->id & 0xf));
+		set_reg(apic, APIC_LDR, x2apic_ldr(vcpu->id));
 	set_reg(apic, APIC_LVR, APIC_VERSION | (APIC_LVT_COUNT - 1) << 16);
 	set_reg(apic, APIC_DFR, 0xffffffff);
 	set_reg(apic, APIC_SPIV, 0xff);

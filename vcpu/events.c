@@ -13,6 +13,7 @@
 #include "../vmx/exits.h"
 #include "../vmx/vmcs.h"
 #include "events.h"
+#include "regs.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -191,7 +192,7 @@ void hcvm_events_to_user(struct hcvm_vcpu *vcpu)
 	run->if_flag = iflag;
 	run->ready_for_interrupt_injection = !vcpu->lapic && vcpu->user_irq < 0 && iflag &&
 		!(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & SHADOW);
-	run->cr8 = vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+	run->cr8 = hcvm_get_cr8(vcpu);
 	run->apic_base = vcpu->lapic ? vcpu->lapic->base_msr : 0;
 }
 

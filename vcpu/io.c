@@ -198,13 +198,12 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 	vcpu->next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 
 	if (!string) {
-		u32 data = g[HCVM_RAX];
+		u32 mask = ~0U >> (32 - 8 * size), data = g[HCVM_RAX] & mask;
 
 		if (hcvm_irqchip_pio(vcpu->vm, q >> 16, size, !in, &data) ||
-		    (!in && hcvm_ioeventfd_write(vcpu->vm, true, q >> 16, size,
-						 data & (~0U >> (32 - 8 * size))))) {
+		    (!in && hcvm_ioeventfd_write(vcpu->vm, true, q >> 16, size, data))) {
 			if (in)
-				pio_in_to_rax(vcpu, data & (~0U >> (32 - 8 * size)), size);
+				pio_in_to_rax(vcpu, data & mask, size);
 			hcvm_skip_instruction(vcpu);
 			return 1;
 		}

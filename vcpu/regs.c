@@ -143,6 +143,20 @@ int hcvm_set_cr3(struct hcvm_vcpu *vcpu, u64 val)
 	return 0;
 }
 
+/* CR8: the in-kernel APIC's TPR, or a plain register with a userspace irqchip. */
+u64 hcvm_get_cr8(struct hcvm_vcpu *vcpu)
+{
+	return vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+}
+
+void hcvm_set_cr8(struct hcvm_vcpu *vcpu, u64 val)
+{
+	if (vcpu->lapic)
+		hcvm_lapic_set_cr8(vcpu, val);
+	else
+		vcpu->cr8 = val;
+}
+
 int hcvm_set_xcr0(struct hcvm_vcpu *vcpu, u64 val)
 {
 	if (!(val & XFEATURE_MASK_FP) || (val & ~hcvm_guest_xcr0_allowed(vcpu)))
@@ -223,7 +237,7 @@ static void get_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr4 = hcvm_read_cr4(vcpu);
 	s->efer = vmcs_read(GUEST_IA32_EFER);
 	hcvm_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base);
-	s->cr8 = vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+	s->cr8 = hcvm_get_cr8(vcpu);
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
 	if (vcpu->user_irq >= 0)
 		s->interrupt_bitmap[vcpu->user_irq / 64] = 1ULL << (vcpu->user_irq % 64);
@@ -257,10 +271,7 @@ static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	vcpu->cr2 = s->cr2;
 	vmcs_write(GUEST_CR3, s->cr3);
 	load_pdptrs(vcpu, s->cr0, s->cr4, s->efer, s->cr3, false);
-	if (vcpu->lapic)
-		hcvm_lapic_set_cr8(vcpu, s->cr8);
-	else
-		vcpu->cr8 = s->cr8;
+	hcvm_set_cr8(vcpu, s->cr8);
 	/* A userspace irqchip's pending interrupt: the lowest bit set, as KVM. */
 	vcpu->user_irq = -1;
 	for (i = 0; !vcpu->lapic && i < 256; i++) {
@@ -460,16 +471,6 @@ static int set_mp_state(struct hcvm_vcpu *vcpu, const struct kvm_mp_state *mp)
 	return 0;
 }
 
-static int set_lapic(struct hcvm_vcpu *vcpu, const struct kvm_lapic_state *s)
-{
-	return hcvm_lapic_set_state(vcpu, s);
-}
-
-static int get_lapic(struct hcvm_vcpu *vcpu, struct kvm_lapic_state *s)
-{
-	return hcvm_lapic_get_state(vcpu, s);
-}
-
 static void get_xcrs(struct hcvm_vcpu *vcpu, struct kvm_xcrs *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -528,7 +529,7 @@ long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user
 		return hcvm_get_cpuid2(vcpu, argp);
 	case KVM_GET_LAPIC: {
 		struct kvm_lapic_state *st = kmalloc(sizeof(*st), GFP_KERNEL);
-		long ret = st ? get_lapic(vcpu, st) : -ENOMEM;
+		long ret = st ? hcvm_lapic_get_state(vcpu, st) : -ENOMEM;
 
 		if (!ret && copy_to_user(argp, st, sizeof(*st)))
 			ret = -EFAULT;
@@ -541,7 +542,7 @@ long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user
 
 		if (IS_ERR(st))
 			return PTR_ERR(st);
-		ret = set_lapic(vcpu, st);
+		ret = hcvm_lapic_set_state(vcpu, st);
 		kfree(st);
 		return ret;
 	}

@@ -16,5 +16,7 @@ int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_cr3(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_xcr0(struct hcvm_vcpu *vcpu, u64 val);
+u64 hcvm_get_cr8(struct hcvm_vcpu *vcpu);
+void hcvm_set_cr8(struct hcvm_vcpu *vcpu, u64 val);
 
 #endif

@@ -9,7 +9,6 @@
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
-#include "../devices/lapic.h"
 #include "../vcpu/events.h"
 #include "../vcpu/io.h"
 #include "../vcpu/regs.h"
@@ -138,26 +137,33 @@ static int handle_xsetbv(struct hcvm_vcpu *vcpu)
 	return done(vcpu);
 }
 
+/* General-purpose register @reg of a MOV CR/DR: RSP lives in the VMCS. */
+static u64 gpr_get(struct hcvm_vcpu *vcpu, int reg)
+{
+	return reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+}
+
+static void gpr_set(struct hcvm_vcpu *vcpu, int reg, u64 val)
+{
+	if (reg == HCVM_RSP)
+		vmcs_write(GUEST_RSP, val);
+	else
+		vcpu->gprs[reg] = val;
+}
+
 /* CR8 is the APIC's TPR: never the host's, so every move exits. */
 static int cr8_access(struct hcvm_vcpu *vcpu, bool read, int reg)
 {
 	u64 val;
 
 	if (read) {
-		val = vcpu->lapic ? hcvm_lapic_get_cr8(vcpu) : vcpu->cr8;
-		if (reg == HCVM_RSP)
-			vmcs_write(GUEST_RSP, val);
-		else
-			vcpu->gprs[reg] = val;
+		gpr_set(vcpu, reg, hcvm_get_cr8(vcpu));
 		return done(vcpu);
 	}
-	val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+	val = gpr_get(vcpu, reg);
 	if (val & ~0xfULL)
 		return gp(vcpu);
-	if (vcpu->lapic)
-		hcvm_lapic_set_cr8(vcpu, val);
-	else
-		vcpu->cr8 = val;
+	hcvm_set_cr8(vcpu, val);
 	return done(vcpu);
 }
 
@@ -166,7 +172,7 @@ static int handle_cr(struct hcvm_vcpu *vcpu)
 {
 	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
 	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-	u64 val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+	u64 val = gpr_get(vcpu, reg);
 	u64 cr0 = hcvm_read_cr0(vcpu);
 
 	if (cr == 8 && type < 2)
@@ -182,10 +188,7 @@ static int handle_cr(struct hcvm_vcpu *vcpu)
 	case 1:		/* MOV from CR: CR3 only */
 		if (cr != 3)
 			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, q);
-		if (reg == HCVM_RSP)
-			vmcs_write(GUEST_RSP, vmcs_read(GUEST_CR3));
-		else
-			vcpu->gprs[reg] = vmcs_read(GUEST_CR3);
+		gpr_set(vcpu, reg, vmcs_read(GUEST_CR3));
 		break;
 	case 2:		/* CLTS */
 		if (hcvm_set_cr0(vcpu, cr0 & ~X86_CR0_TS))
@@ -219,12 +222,9 @@ static int handle_dr(struct hcvm_vcpu *vcpu)
 	}
 	if (from) {
 		val = dr < 4 ? vcpu->dr[dr] : dr == 6 ? vcpu->dr6 : vmcs_read(GUEST_DR7);
-		if (reg == HCVM_RSP)
-			vmcs_write(GUEST_RSP, val);
-		else
-			vcpu->gprs[reg] = val;
+		gpr_set(vcpu, reg, val);
 	} else {
-		val = reg == HCVM_RSP ? vmcs_read(GUEST_RSP) : vcpu->gprs[reg];
+		val = gpr_get(vcpu, reg);
 		if (dr >= 6 && val >> 32)
 			return gp(vcpu);
 		if (dr < 4)
