@@ -217,6 +217,12 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->mode, HCVM_IN_GUEST);
 	/* Pairs with hcvm_vcpu_kick(): either it sees IN_GUEST or we see its event. */
 	smp_mb();
+	if (unlikely(READ_ONCE(vcpu->events))) {
+		/* INIT or SIPI since hcvm_events_prepare(): its kick sent no IPI. */
+		WRITE_ONCE(vcpu->mode, HCVM_OUTSIDE_GUEST);
+		local_irq_enable();
+		return 1;
+	}
 	hcvm_events_inject(vcpu);
 	cr3 = __get_current_cr3_fast();
 	if (cr3 != vcpu->host_cr3) {
