@@ -21,28 +21,6 @@
 #include "../lib/kvm_util.h"
 #include "../lib/modules.h"
 
-/*
- * x2APIC on, APIC software-enabled (spurious vector 0xff), LINT0 masked (the
- * PIC, uninitialised, would otherwise pass IRQs as vectors 0-15), EOI by WRMSR.
- */
-#define X2APIC_ON							\
-	"mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n"		\
-	"mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"	\
-	"mov $0x835, %ecx\n mov $0x10000, %eax\n wrmsr\n"			\
-	"movl $2, 0x180410\n"
-#define WRMSR(msr, val)							\
-	"mov $" #msr ", %ecx\n mov $" #val ", %eax\n xor %edx, %edx\n wrmsr\n"
-#define RDTSC_TO(addr)							\
-	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n mov %rax, " #addr "\n"
-/*
- * Sleep with interrupts on until the 32-bit counter at @addr reaches @n:
- * checked with IF=0 before each STI;HLT, so no interrupt slips in between.
- */
-#define WAIT_COUNT(label, addr, n)					\
-	label ": cmpl $" #n ", " #addr "\n jae " label "f\n"			\
-	"sti\n hlt\n cli\n jmp " label "b\n" label ":\n"
-#define UCALL(n)	"mov $" #n ", %eax\n out %eax, $0xf1\n"
-
 /* Parameters the test writes for the guest. */
 #define P_ONESHOT_NS	0x181100	/* uint32_t */
 #define P_PERIOD_NS	0x181104	/* uint32_t */
@@ -92,27 +70,6 @@ GUEST_CODE(g_ap, ".code16",
 	"mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n"
 	"mov $0x802, %ecx\n rdmsr\n out %eax, $0xf1\n"
 	"1: hlt\n jmp 1b\n");
-
-/* IPI ping: 100 rounds of vector 0x50 to APIC 1, each answered by 0x51. */
-GUEST_CODE(g_ping, ".code64",
-	X2APIC_ON
-	/* Wait for pong's APIC with IF=1: Bochs exits for host interrupts only then. */
-	"sti\n 0: pause\n cmpl $0, 0x181200\n je 0b\n cli\n"
-	RDTSC_TO(0x181000)
-	"xor %ebx, %ebx\n"
-	"1: inc %ebx\n mov $0x830, %ecx\n mov $0x50, %eax\n mov $1, %edx\n wrmsr\n"
-	"2: sti\n hlt\n cli\n cmp %ebx, 0x180144\n jb 2b\n"
-	"cmp $100, %ebx\n jb 1b\n"
-	RDTSC_TO(0x181008)
-	"mov %ebx, %eax\n out %eax, $0xf1\n"
-	"3: hlt\n jmp 3b\n");
-
-GUEST_CODE(g_pong, ".code64",
-	X2APIC_ON
-	"movl $1, 0x181200\n xor %ebx, %ebx\n"
-	"1: sti\n hlt\n cli\n mov 0x180140, %eax\n cmp %ebx, %eax\n je 1b\n"
-	"mov %eax, %ebx\n mov $0x830, %ecx\n mov $0x51, %eax\n xor %edx, %edx\n wrmsr\n"
-	"jmp 1b\n");
 
 /* An MSI (vector 0x60) and an irqfd (0x64) from the test, then writes that ioeventfds take. */
 GUEST_CODE(g_msi, ".code64",
@@ -204,22 +161,6 @@ static void *guest_mem(struct vm *vm, uint64_t gpa)
 #define U32(vm, gpa)	(*(volatile uint32_t *)guest_mem(vm, gpa))
 #define U64(vm, gpa)	(*(volatile uint64_t *)guest_mem(vm, gpa))
 
-/* 2 MiB of memory with tables, an in-kernel irqchip, vCPUs 0..n-1 (APs runnable if @run_all). */
-static void irq_vm(struct vm *vm, struct vcpu **v, int n, bool run_all)
-{
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-
-	vm_add_memory(vm, 0, 0, 2 << 20, 0);
-	vm_setup_tables(vm);
-	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0))
-		ksft_exit_fail_msg("KVM_CREATE_IRQCHIP: %s\n", strerror(errno));
-	for (int i = 0; i < n; i++) {
-		v[i] = vcpu_add(vm, i);
-		if (i && run_all && ioctl(v[i]->fd, KVM_SET_MP_STATE, &mp))
-			ksft_exit_fail_msg("KVM_SET_MP_STATE: %s\n", strerror(errno));
-	}
-}
-
 /* TSC ticks per nanosecond, measured against CLOCK_MONOTONIC. */
 static double tsc_per_ns(void)
 {
@@ -289,7 +230,7 @@ TEST_F_TIMEOUT(irq, apic_timer_modes, 300)
 	struct vcpu *v;
 	double ns;
 
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	U32(self->vm, P_ONESHOT_NS) = oneshot;
 	U32(self->vm, P_PERIOD_NS) = period;
 	U64(self->vm, P_DEADLINE) = 20e6 * tpn;
@@ -338,7 +279,7 @@ TEST_F_TIMEOUT(irq, init_sipi_starts_4_vcpus, 300)
 	pthread_t t[4];
 	void *id;
 
-	irq_vm(self->vm, v, 4, false);
+	vm_setup_irqchip(self->vm, v, 4, false);
 	memcpy(guest_mem(self->vm, 0x9000), g_ap_start, g_ap_end - g_ap_start);
 	ASSERT_EQ(0, ioctl(v[1]->fd, KVM_GET_MP_STATE, &mp));
 	EXPECT_EQ((uint32_t)KVM_MP_STATE_UNINITIALIZED, mp.mp_state);
@@ -373,13 +314,13 @@ TEST_F_TIMEOUT(irq, ipi_ping_pong, 300)
 	void *ret;
 
 	signal(SIGUSR1, on_signal);
-	irq_vm(self->vm, v, 2, true);
-	vcpu_setup_long(v[0], vm_load_code(self->vm, g_ping_start, g_ping_end, 0));
-	vcpu_setup_long(v[1], vm_load_code(self->vm, g_pong_start, g_pong_end, 0x800));
+	vm_setup_irqchip(self->vm, v, 2, true);
+	vcpu_setup_long(v[0], vm_load_code(self->vm, guest_ipi_ping_start, guest_ipi_ping_end, 0));
+	vcpu_setup_long(v[1], vm_load_code(self->vm, guest_ipi_pong_start, guest_ipi_pong_end, 0x800));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_pong, v[1]));
-	EXPECT_EQ(100u, vcpu_ucall(v[0]));
-	EXPECT_EQ(100u, U32(self->vm, IRQ_COUNT(0x50)));
-	EXPECT_EQ(100u, U32(self->vm, IRQ_COUNT(0x51)));
+	EXPECT_EQ((unsigned int)IPI_ROUNDS, vcpu_ucall(v[0]));
+	EXPECT_EQ((unsigned int)IPI_ROUNDS, U32(self->vm, IRQ_COUNT(0x50)));
+	EXPECT_EQ((unsigned int)IPI_ROUNDS, U32(self->vm, IRQ_COUNT(0x51)));
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, &ret);
 	EXPECT_EQ(-EINTR, (intptr_t)ret);
@@ -407,7 +348,7 @@ TEST_F(irq, msi_irqfd_and_ioeventfd)
 	struct vcpu *v;
 
 	ASSERT_NE(NULL, r);
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	vcpu_setup_long(v, vm_load_code(self->vm, g_msi_start, g_msi_end, 0));
 	ASSERT_EQ(1u, vcpu_ucall(v));
 
@@ -461,7 +402,7 @@ TEST_F(irq, masked_interrupt_delivered_once_at_sti)
 	struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x61 };
 	struct vcpu *v;
 
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	vcpu_setup_long(v, vm_load_code(self->vm, g_masked_start, g_masked_end, 0));
 	ASSERT_EQ(1u, vcpu_ucall(v));
 	EXPECT_EQ(1, ioctl(self->vm->fd, KVM_SIGNAL_MSI, &msi));
@@ -474,7 +415,7 @@ TEST_F(irq, nmi_is_delivered)
 {
 	struct vcpu *v;
 
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	vcpu_setup_long(v, vm_load_code(self->vm, g_masked_start, g_masked_end, 0));
 	ASSERT_EQ(1u, vcpu_ucall(v));
 	ASSERT_EQ(0, ioctl(v->fd, KVM_NMI));
@@ -490,7 +431,7 @@ TEST_F(irq, ioapic_edge_and_level)
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
 	struct vcpu *v;
 
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	vcpu_setup_long(v, vm_load_code(self->vm, g_ioapic_start, g_ioapic_end, 0));
 	EXPECT_EQ(0x8063u, vcpu_ucall(v));	/* pin 6 read back */
 
@@ -528,7 +469,7 @@ TEST_F_TIMEOUT(irq, pic_and_pit_channel_0, 300)
 	double tpn = tsc_per_ns(), ns;
 	struct vcpu *v;
 
-	irq_vm(self->vm, &v, 1, false);
+	vm_setup_irqchip(self->vm, &v, 1, false);
 	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_PIT2, &pit));
 	vcpu_setup_long(v, vm_load_code(self->vm, g_pic_pit_start, g_pic_pit_end, 0));
 	EXPECT_EQ(1u, vcpu_ucall(v));

@@ -113,6 +113,27 @@ GUEST_CODE(g_irq_common, ".code64",
 	"4: out %al, $0x20\n"
 	"9: pop %rdx\n pop %rcx\n pop %rax\n add $8, %rsp\n iretq\n");
 
+/* IPI ping-pong (kvm_util.h); 100 = IPI_ROUNDS, 0x182000 = IPI_RTT. */
+GUEST_CODE(guest_ipi_ping, ".code64",
+	X2APIC_ON
+	"sti\n 0: pause\n cmpl $0, 0x181200\n je 0b\n"	/* pong's APIC is on */
+	"xor %ebx, %ebx\n"
+	"1: rdtsc\n shl $32, %rdx\n or %rdx, %rax\n mov %rax, %r13\n"
+	"inc %ebx\n mov $0x830, %ecx\n mov $0x50, %eax\n mov $1, %edx\n wrmsr\n"
+	"2: pause\n cmp %ebx, 0x180144\n jb 2b\n"
+	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n sub %r13, %rax\n"
+	"mov %rax, 0x182000 - 8(,%rbx,8)\n"
+	"cmp $100, %ebx\n jb 1b\n"
+	"cli\n mov %ebx, %eax\n out %eax, $0xf1\n"
+	"3: hlt\n jmp 3b\n");
+
+GUEST_CODE(guest_ipi_pong, ".code64",
+	X2APIC_ON
+	"movl $1, 0x181200\n xor %ebx, %ebx\n"
+	"1: sti\n hlt\n cli\n mov 0x180140, %eax\n cmp %ebx, %eax\n je 1b\n"
+	"mov %eax, %ebx\n mov $0x830, %ecx\n mov $0x51, %eax\n xor %edx, %edx\n wrmsr\n"
+	"jmp 1b\n");
+
 /* Stubs for vectors 32-255: "push $vector; jmp common", 10 bytes each. */
 static void write_irq_stubs(struct vm *vm)
 {
@@ -192,6 +213,21 @@ struct vcpu *vcpu_add(struct vm *vm, int id)
 		die("mmap kvm_run");
 	set_supported_cpuid(vcpu);
 	return vcpu;
+}
+
+void vm_setup_irqchip(struct vm *vm, struct vcpu **v, int n, int aps_runnable)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	vm_add_memory(vm, 0, 0, 2 << 20, 0);
+	vm_setup_tables(vm);
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP");
+	for (int i = 0; i < n; i++) {
+		v[i] = vcpu_add(vm, i);
+		if (i && aps_runnable && ioctl(v[i]->fd, KVM_SET_MP_STATE, &mp))
+			die("KVM_SET_MP_STATE");
+	}
 }
 
 void vcpu_free(struct vcpu *vcpu)

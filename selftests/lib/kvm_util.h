@@ -61,6 +61,41 @@
 	    #name "_end:\n.popsection\n");					\
 	extern const uint8_t name##_start[], name##_end[]
 
+/* Guest code snippets for GUEST_CODE bodies (64-bit). */
+/*
+ * x2APIC on, APIC software-enabled (spurious vector 0xff), LINT0 masked (the
+ * PIC, uninitialised, would otherwise pass IRQs as vectors 0-15), EOI by WRMSR.
+ */
+#define X2APIC_ON							\
+	"mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n"		\
+	"mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"	\
+	"mov $0x835, %ecx\n mov $0x10000, %eax\n wrmsr\n"			\
+	"movl $2, 0x180410\n"
+#define WRMSR(msr, val)							\
+	"mov $" #msr ", %ecx\n mov $" #val ", %eax\n xor %edx, %edx\n wrmsr\n"
+#define RDTSC_TO(addr)							\
+	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n mov %rax, " #addr "\n"
+/*
+ * Sleep with interrupts on until the 32-bit counter at @addr reaches @n:
+ * checked with IF=0 before each STI;HLT, so no interrupt slips in between.
+ */
+#define WAIT_COUNT(label, addr, n)					\
+	label ": cmpl $" #n ", " #addr "\n jae " label "f\n"			\
+	"sti\n hlt\n cli\n jmp " label "b\n" label ":\n"
+#define UCALL(n)	"mov $" #n ", %eax\n out %eax, $0xf1\n"
+
+/*
+ * Two vCPUs in x2APIC mode: ping (APIC 0) sends vector 0x50 to APIC 1 and
+ * waits, spinning with IF=1, for pong's 0x51, IPI_ROUNDS times; it stores
+ * each round trip in TSC ticks at IPI_RTT (uint64_t[IPI_ROUNDS]) and
+ * reports IPI_ROUNDS. Pong (APIC 1) answers each 0x50 from HLT. Start pong
+ * first: ping waits for its APIC to be on.
+ */
+#define IPI_ROUNDS	100
+#define IPI_RTT		0x182000
+extern const uint8_t guest_ipi_ping_start[], guest_ipi_ping_end[];
+extern const uint8_t guest_ipi_pong_start[], guest_ipi_pong_end[];
+
 struct vm {
 	int sys, fd, run_size;
 	struct { void *hva; uint64_t gpa; size_t size; } slot[8];
@@ -81,6 +116,12 @@ void *gpa_to_hva(struct vm *vm, uint64_t gpa);
 /* Page tables, GDT and IDT with exception stubs in memory at 0 (needs 2 MiB there). */
 void vm_setup_tables(struct vm *vm);
 
+/*
+ * 2 MiB at 0 with tables, an in-kernel irqchip (KVM_CREATE_IRQCHIP) and
+ * vCPUs 0..@n-1 into @v; the APs made runnable (not waiting for INIT/SIPI)
+ * if @aps_runnable.
+ */
+void vm_setup_irqchip(struct vm *vm, struct vcpu **v, int n, int aps_runnable);
 /* A vCPU with the supported CPUID set, in its reset state. */
 struct vcpu *vcpu_add(struct vm *vm, int id);
 void vcpu_free(struct vcpu *vcpu);
