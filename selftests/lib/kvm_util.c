@@ -182,16 +182,25 @@ void vm_setup_tables(struct vm *vm)
 	}
 }
 
-/* Give the vCPU every CPUID feature the hypervisor offers (KVM checks EFER.LME against it). */
+/*
+ * Give the vCPU every CPUID feature the hypervisor offers (KVM checks EFER.LME
+ * against it), and, as QEMU does, the TSC-deadline timer when the capability
+ * says so: KVM emulates it but leaves it out of its supported CPUID, and
+ * ignores the deadline MSR for a guest whose CPUID lacks it.
+ */
 static void set_supported_cpuid(struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+	int deadline = ioctl(vcpu->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	if (!c)
 		die("out of memory");
 	c->nent = 256;
 	if (ioctl(vcpu->vm->sys, KVM_GET_SUPPORTED_CPUID, c))
 		die("KVM_GET_SUPPORTED_CPUID");
+	for (unsigned int i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1 && deadline)
+			c->entries[i].ecx |= 1u << 24;
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c))
 		die("KVM_SET_CPUID2");
 	free(c);
