@@ -46,6 +46,9 @@ struct hcvm_irqchip {
 	struct hcvm_pit pit;
 	struct hrtimer pit_timer;
 	u64 pit_next;		/* ns of the armed IRQ0 edge; 0: none */
+	/* Vectors some IOAPIC entry sends level-triggered, and a count of their changes. */
+	u64 level_vec[4];
+	atomic_t level_gen;
 };
 
 static struct hcvm_irqchip *chip_of(struct hcvm_vm *vm)
@@ -304,10 +307,64 @@ bool hcvm_irqchip_pio(struct hcvm_vm *vm, u16 port, unsigned int len, bool write
 	return done;
 }
 
+/*
+ * Recompute the level-triggered vectors after the redirection table changed;
+ * lock held. True if they changed: the caller then kicks every vCPU, so those
+ * whose CPU does EOIs itself (vmx/apicv.c) reload their EOI exits before they
+ * take a vector the new entries send.
+ */
+static bool level_vectors_update(struct hcvm_irqchip *c)
+{
+	u64 v[4] = {};
+	int i;
+
+	for (i = 0; i < HCVM_IOAPIC_PINS; i++)
+		if (c->ioapic.redir[i] & HCVM_IOAPIC_LEVEL)
+			__set_bit(c->ioapic.redir[i] & 0xff, (unsigned long *)v);
+	if (!memcmp(v, c->level_vec, sizeof(v)))
+		return false;
+	memcpy(c->level_vec, v, sizeof(v));
+	atomic_inc(&c->level_gen);
+	return true;
+}
+
+static void kick_all(struct hcvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < HCVM_MAX_VCPUS; i++) {
+		struct hcvm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v)
+			hcvm_vcpu_kick(v);
+	}
+}
+
+unsigned int hcvm_irqchip_level_gen(struct hcvm_vm *vm)
+{
+	struct hcvm_irqchip *c = chip_of(vm);
+
+	return c ? atomic_read(&c->level_gen) : 0;
+}
+
+void hcvm_irqchip_level_vectors(struct hcvm_vm *vm, u64 v[4])
+{
+	struct hcvm_irqchip *c = chip_of(vm);
+	unsigned long flags;
+
+	memset(v, 0, 4 * sizeof(u64));
+	if (!c)
+		return;
+	raw_spin_lock_irqsave(&c->lock, flags);
+	memcpy(v, c->level_vec, sizeof(c->level_vec));
+	raw_spin_unlock_irqrestore(&c->lock, flags);
+}
+
 bool hcvm_irqchip_mmio(struct hcvm_vm *vm, u64 gpa, unsigned int len, bool write, u64 *data)
 {
 	struct hcvm_irqchip *c = chip_of(vm);
 	unsigned long flags;
+	bool changed = false;
 	u64 off;
 
 	if (!c || gpa < c->ioapic.base || gpa >= c->ioapic.base + IOAPIC_MMIO_WINDOW)
@@ -319,10 +376,13 @@ bool hcvm_irqchip_mmio(struct hcvm_vm *vm, u64 gpa, unsigned int len, bool write
 			*data = 0;	/* not a register: reads 0, writes nothing */
 	} else if (write) {
 		hcvm_ioapic_mmio_write(&c->ioapic, off, *data);
+		changed = off == HCVM_IOAPIC_IOWIN && level_vectors_update(c);
 	} else {
 		*data = hcvm_ioapic_mmio_read(&c->ioapic, off);
 	}
 	raw_spin_unlock_irqrestore(&c->lock, flags);
+	if (changed)
+		kick_all(vm);
 	return true;
 }
 
@@ -429,6 +489,7 @@ static long irqchip_state(struct hcvm_vm *vm, struct kvm_irqchip __user *argp, b
 	struct hcvm_irqchip *c = chip_of(vm);
 	struct kvm_irqchip *s;
 	unsigned long flags;
+	bool changed = false;
 	int ret = 0;
 
 	if (!c)
@@ -444,14 +505,18 @@ static long irqchip_state(struct hcvm_vm *vm, struct kvm_irqchip __user *argp, b
 		goto out;
 	ret = 0;
 	raw_spin_lock_irqsave(&c->lock, flags);
-	if (s->chip_id != KVM_IRQCHIP_IOAPIC)
+	if (s->chip_id != KVM_IRQCHIP_IOAPIC) {
 		ret = set ? hcvm_pic_set_state(&c->pic, s->chip_id, &s->chip.pic) :
 			    hcvm_pic_get_state(&c->pic, s->chip_id, &s->chip.pic);
-	else if (set)
+	} else if (set) {
 		ret = hcvm_ioapic_set_state(&c->ioapic, &s->chip.ioapic);
-	else
+		changed = !ret && level_vectors_update(c);
+	} else {
 		hcvm_ioapic_get_state(&c->ioapic, &s->chip.ioapic);
+	}
 	raw_spin_unlock_irqrestore(&c->lock, flags);
+	if (changed)
+		kick_all(vm);
 	if (!ret && !set && copy_to_user(argp, s, sizeof(*s)))
 		ret = -EFAULT;
 out:

@@ -29,6 +29,9 @@ void hcvm_irqchip_destroy(struct hcvm_vm *vm);
 int hcvm_irqchip_set_gsi(struct hcvm_vm *vm, u32 gsi, int level);
 /* A level-triggered vector was EOIed by a local APIC. */
 void hcvm_irqchip_eoi(struct hcvm_vm *vm, int vector);
+/* Vectors IOAPIC entries send level-triggered, and a count that changes with them. */
+unsigned int hcvm_irqchip_level_gen(struct hcvm_vm *vm);
+void hcvm_irqchip_level_vectors(struct hcvm_vm *vm, u64 v[4]);
 /* The PIC's INTR line to the BSP, and its acknowledge cycle (-1: none). */
 bool hcvm_irqchip_pic_output(struct hcvm_vm *vm);
 int hcvm_irqchip_pic_ack(struct hcvm_vm *vm);

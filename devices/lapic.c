@@ -107,12 +107,34 @@ static void update_ppr(struct hcvm_lapic *apic)
 	set_reg(apic, APIC_PROCPRI, (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : isrv & 0xf0);
 }
 
+int hcvm_lapic_highest_irr(struct hcvm_lapic *apic)
+{
+	return vec_highest(apic, APIC_IRR);
+}
+
+int hcvm_lapic_highest_isr(struct hcvm_lapic *apic)
+{
+	return vec_highest(apic, APIC_ISR);
+}
+
+u32 hcvm_lapic_tmr(struct hcvm_lapic *apic, int i)
+{
+	return reg(apic, APIC_TMR + i * 0x10);
+}
+
+bool hcvm_lapic_x2apic(const struct hcvm_lapic *apic)
+{
+	return x2apic(apic);
+}
+
 int hcvm_lapic_pending(struct hcvm_lapic *apic)
 {
 	int irr;
 
 	if (!hw_enabled(apic))
 		return -1;
+	/* With a TPR shadow the guest writes TPR without an exit. */
+	update_ppr(apic);
 	irr = vec_highest(apic, APIC_IRR);
 	if (irr < 0 || (irr & 0xf0) <= (reg(apic, APIC_PROCPRI) & 0xf0))
 		return -1;
@@ -147,10 +169,13 @@ static int accept(struct hcvm_lapic *apic, const struct hcvm_irq *irq)
 	case HCVM_DM_LOWEST:
 		if (!sw_enabled(apic) || irq->vector < 16)
 			return 0;
-		if (irq->level)
-			set_bit(irq->vector & 31, vec_word(apic, APIC_TMR, irq->vector));
-		else
+		if (irq->level) {
+			if (!test_and_set_bit(irq->vector & 31,
+					      vec_word(apic, APIC_TMR, irq->vector)))
+				WRITE_ONCE(apic->tmr_changed, true);
+		} else {
 			clear_bit(irq->vector & 31, vec_word(apic, APIC_TMR, irq->vector));
+		}
 		set_bit(irq->vector & 31, vec_word(apic, APIC_IRR, irq->vector));
 		hcvm_vcpu_kick(vcpu);
 		return 1;
@@ -205,23 +230,45 @@ static bool match(struct hcvm_lapic *apic, const struct hcvm_irq *irq)
 }
 
 /*
- * Deliver to every APIC @irq names but @skip. Lowest-priority delivery goes
- * to the first matching APIC: a fixed choice keeps a device's interrupts on
- * one vCPU, which is what guests that ask for lowest priority usually want.
+ * Deliver to every APIC @irq names but @skip. Lowest priority goes to one of
+ * them chosen by the vector (the vector modulo the number that match), as
+ * KVM's default "vector hashing" does: the choice is fixed per vector, so a
+ * device's interrupts stay on one vCPU while different devices spread out,
+ * and it needs no look at other vCPUs' TPRs, which change under us.
  */
 static int deliver(struct hcvm_vm *vm, const struct hcvm_irq *irq, struct hcvm_lapic *skip)
 {
-	int i, n = 0;
+	struct hcvm_lapic *first = NULL;
+	int i, n = 0, pick = -1;
 
+	if (irq->delivery == HCVM_DM_LOWEST) {
+		for (i = 0; i < HCVM_MAX_VCPUS; i++) {
+			struct hcvm_lapic *apic = lapic_of(vm, i);
+
+			n += apic && apic != skip && match(apic, irq);
+		}
+		if (!n)
+			return 0;
+		pick = irq->vector % n;
+		n = 0;
+	}
 	for (i = 0; i < HCVM_MAX_VCPUS; i++) {
 		struct hcvm_lapic *apic = lapic_of(vm, i);
 
 		if (!apic || apic == skip || !match(apic, irq))
 			continue;
+		if (pick > 0) {
+			first = first ?: apic;
+			pick--;
+			continue;
+		}
 		n += accept(apic, irq);
-		if (irq->delivery == HCVM_DM_LOWEST && n)
+		if (!pick)
 			break;
 	}
+	/* An APIC stopped matching between the passes: do not lose the message. */
+	if (pick > 0 && first)
+		n = accept(first, irq);
 	return n;
 }
 
@@ -268,9 +315,14 @@ static enum hrtimer_restart timer_expired(struct hrtimer *t)
 /* Guests with many timer interrupts set short periods: bound them as KVM does. */
 #define MIN_PERIOD_NS	200000
 
-static void timer_start_count(struct hcvm_lapic *apic)
+/*
+ * Count down from TMICT, or from @cur (0: a full count) when restoring a
+ * saved state: the first expiry comes after the remaining count, the next
+ * periods are whole.
+ */
+static void timer_start_count(struct hcvm_lapic *apic, u32 cur)
 {
-	u64 count = reg(apic, APIC_TMICT);
+	u64 count = reg(apic, APIC_TMICT), left;
 
 	hrtimer_cancel(&apic->timer);
 	apic->period = 0;
@@ -279,7 +331,9 @@ static void timer_start_count(struct hcvm_lapic *apic)
 	apic->period = count * timer_divide(apic);
 	if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_PERIODIC)
 		apic->period = max_t(u64, apic->period, MIN_PERIOD_NS);
-	apic->timer_start = ktime_get_ns();
+	left = cur && cur <= count ? (u64)cur * timer_divide(apic) : apic->period;
+	left = min(left, apic->period);
+	apic->timer_start = ktime_get_ns() - (apic->period - left);
 	hrtimer_start(&apic->timer, ns_to_ktime(apic->timer_start + apic->period),
 		      HRTIMER_MODE_ABS_HARD);
 }
@@ -322,6 +376,12 @@ static void timer_set_deadline(struct hcvm_lapic *apic, u64 deadline)
 
 /* --- Registers ------------------------------------------------------------ */
 
+void hcvm_lapic_eoi_done(struct hcvm_lapic *apic, int vector)
+{
+	if (vec_test(apic, APIC_TMR, vector))
+		hcvm_irqchip_eoi(apic->vcpu->vm, vector);
+}
+
 static void eoi(struct hcvm_lapic *apic)
 {
 	int vec = vec_highest(apic, APIC_ISR);
@@ -330,8 +390,7 @@ static void eoi(struct hcvm_lapic *apic)
 		return;
 	clear_bit(vec & 31, vec_word(apic, APIC_ISR, vec));
 	update_ppr(apic);
-	if (vec_test(apic, APIC_TMR, vec))
-		hcvm_irqchip_eoi(apic->vcpu->vm, vec);
+	hcvm_lapic_eoi_done(apic, vec);
 }
 
 static void send_ipi(struct hcvm_lapic *apic, u32 low, u32 dest)
@@ -443,7 +502,7 @@ static int write_reg(struct hcvm_lapic *apic, unsigned int off, u32 v)
 		if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_TSCDEADLINE)
 			break;		/* ignored in TSC-deadline mode */
 		set_reg(apic, APIC_TMICT, v);
-		timer_start_count(apic);
+		timer_start_count(apic, 0);
 		break;
 	case APIC_TDCR:
 		set_reg(apic, APIC_TDCR, v & 0xb);
@@ -616,7 +675,8 @@ void hcvm_lapic_reset(struct hcvm_lapic *apic, bool init)
 	hrtimer_cancel(&apic->timer);
 	apic->period = 0;
 	apic->tsc_deadline = 0;
-	memset(apic->regs, 0, sizeof(apic->regs));
+	memset(apic->regs, 0, KVM_APIC_REG_SIZE);
+	WRITE_ONCE(apic->tmr_changed, true);
 	if (!init)
 		apic->base_msr = HCVM_APIC_BASE_DEFAULT | BASE_ENABLE | (vcpu->id ? 0 : BASE_BSP);
 	set_reg(apic, APIC_ID, x2apic(apic) ? vcpu->id : id);
@@ -639,6 +699,11 @@ int hcvm_lapic_create(struct hcvm_vcpu *vcpu)
 
 	if (!apic)
 		return -ENOMEM;
+	apic->regs = (u32 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!apic->regs) {
+		kfree(apic);
+		return -ENOMEM;
+	}
 	apic->vcpu = vcpu;
 	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	apic->timer.function = timer_expired;
@@ -653,6 +718,7 @@ void hcvm_lapic_destroy(struct hcvm_vcpu *vcpu)
 	if (!vcpu->lapic)
 		return;
 	hrtimer_cancel(&vcpu->lapic->timer);
+	free_page((unsigned long)vcpu->lapic->regs);
 	kfree(vcpu->lapic);
 	vcpu->lapic = NULL;
 }
@@ -663,7 +729,7 @@ int hcvm_lapic_get_state(struct hcvm_vcpu *vcpu, struct kvm_lapic_state *s)
 
 	if (!apic)
 		return -ENXIO;
-	memcpy(s->regs, apic->regs, sizeof(s->regs));
+	memcpy(s->regs, apic->regs, KVM_APIC_REG_SIZE);
 	/* The current count is computed, not stored. */
 	((u32 *)s->regs)[APIC_TMCCT >> 2] = timer_current_count(apic);
 	return 0;
@@ -681,10 +747,13 @@ int hcvm_lapic_set_state(struct hcvm_vcpu *vcpu, const struct kvm_lapic_state *s
 	if (r[APIC_ID >> 2] != id)
 		return -EINVAL;
 	hrtimer_cancel(&apic->timer);
-	memcpy(apic->regs, s->regs, sizeof(apic->regs));
+	memcpy(apic->regs, s->regs, KVM_APIC_REG_SIZE);
+	set_reg(apic, APIC_TMCCT, 0);	/* computed on read, never stored */
 	set_reg(apic, APIC_LVR, APIC_VERSION | (APIC_LVT_COUNT - 1) << 16);
 	update_ppr(apic);
+	WRITE_ONCE(apic->tmr_changed, true);
 	apic->tsc_deadline = 0;
-	timer_start_count(apic);
+	/* As KVM does: the saved current count is what is left of this period. */
+	timer_start_count(apic, r[APIC_TMCCT >> 2]);
 	return 0;
 }

@@ -23,8 +23,12 @@ struct hcvm_vm;
 
 struct hcvm_lapic {
 	struct hcvm_vcpu *vcpu;
-	/* The first 1 KiB of the APIC page, as KVM_GET/SET_LAPIC carry it. */
-	u32 regs[KVM_APIC_REG_SIZE / 4] __aligned(8);
+	/*
+	 * The APIC page: a whole page, so that it can be the CPU's virtual-APIC
+	 * page (vmx/apicv.c); its first 1 KiB is what KVM_GET/SET_LAPIC carry.
+	 */
+	u32 *regs;
+	bool tmr_changed;		/* a TMR bit was set: EOI exits to recompute */
 	u64 base_msr;			/* IA32_APIC_BASE */
 	struct hrtimer timer;
 	u64 timer_start;		/* ktime (ns) the count started from */
@@ -48,6 +52,15 @@ void hcvm_lapic_set_cr8(struct hcvm_vcpu *vcpu, u64 cr8);
 
 /* Deliver @irq to every APIC of @vm it names; how many took it. Any context. */
 int hcvm_lapic_deliver(struct hcvm_vm *vm, const struct hcvm_irq *irq);
+
+/* The highest vector set in IRR or ISR, or -1. */
+int hcvm_lapic_highest_irr(struct hcvm_lapic *apic);
+int hcvm_lapic_highest_isr(struct hcvm_lapic *apic);
+/* TMR word @i (vectors 32i..32i+31). */
+u32 hcvm_lapic_tmr(struct hcvm_lapic *apic, int i);
+bool hcvm_lapic_x2apic(const struct hcvm_lapic *apic);
+/* The CPU did the EOI of @vector (virtual-interrupt delivery): tell the IOAPIC if level. */
+void hcvm_lapic_eoi_done(struct hcvm_lapic *apic, int vector);
 
 /* The highest vector the guest may take now (above PPR), or -1. */
 int hcvm_lapic_pending(struct hcvm_lapic *apic);

@@ -9,6 +9,7 @@
 #include <asm/vmx.h>
 #include "../devices/irqchip.h"
 #include "../devices/lapic.h"
+#include "../vmx/apicv.h"
 #include "../vmx/controls.h"
 #include "../vmx/exits.h"
 #include "../vmx/vmcs.h"
@@ -57,14 +58,17 @@ void hcvm_vcpu_post_sipi(struct hcvm_vcpu *vcpu, u8 vector)
 	hcvm_vcpu_kick(vcpu);
 }
 
-/* Is an external interrupt waiting (maskable: the guest may not take it yet)? */
-static bool irq_waiting(struct hcvm_vcpu *vcpu)
+/*
+ * Is an external interrupt waiting (maskable: the guest may not take it yet)?
+ * @to_inject: only those hcvm injects, not those the CPU delivers itself.
+ */
+static bool irq_waiting(struct hcvm_vcpu *vcpu, bool to_inject)
 {
 	if (vcpu->user_irq >= 0)
 		return true;
 	if (!vcpu->lapic)
 		return false;
-	if (hcvm_lapic_pending(vcpu->lapic) >= 0)
+	if (!(to_inject && hcvm_apicv_delivers(vcpu)) && hcvm_lapic_pending(vcpu->lapic) >= 0)
 		return true;
 	return !vcpu->id && hcvm_lapic_accepts_pic(vcpu->lapic) &&
 	       hcvm_irqchip_pic_output(vcpu->vm);
@@ -79,7 +83,7 @@ static int irq_ack(struct hcvm_vcpu *vcpu)
 		vcpu->user_irq = -1;
 		return vec;
 	}
-	vec = hcvm_lapic_pending(vcpu->lapic);
+	vec = hcvm_apicv_delivers(vcpu) ? -1 : hcvm_lapic_pending(vcpu->lapic);
 	if (vec >= 0) {
 		hcvm_lapic_ack(vcpu->lapic, vec);
 		return vec;
@@ -97,7 +101,7 @@ static bool can_wake(struct hcvm_vcpu *vcpu)
 	case KVM_MP_STATE_INIT_RECEIVED:
 		return test_bit(HCVM_EV_SIPI, &vcpu->events);
 	case KVM_MP_STATE_HALTED:
-		return atomic_read(&vcpu->nmi_queued) || (vcpu->halt_if && irq_waiting(vcpu));
+		return atomic_read(&vcpu->nmi_queued) || (vcpu->halt_if && irq_waiting(vcpu, false));
 	case KVM_MP_STATE_RUNNABLE:
 		return true;
 	default:
@@ -144,7 +148,7 @@ int hcvm_events_prepare(struct hcvm_vcpu *vcpu)
 
 void hcvm_events_inject(struct hcvm_vcpu *vcpu)
 {
-	bool nmi = atomic_read(&vcpu->nmi_queued), irq = irq_waiting(vcpu), busy;
+	bool nmi = atomic_read(&vcpu->nmi_queued), irq = irq_waiting(vcpu, true), busy;
 	bool user_window = !vcpu->lapic && vcpu->run->request_interrupt_window;
 	u32 ctrl = vcpu->exec_ctrl & ~WINDOWS, intr;
 

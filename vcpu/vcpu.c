@@ -21,6 +21,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "../devices/lapic.h"
+#include "../vmx/apicv.h"
 #include "../vmx/controls.h"
 #include "../vmx/exits.h"
 #include "../vmx/insn.h"
@@ -224,6 +225,7 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 		return 1;
 	}
 	hcvm_events_inject(vcpu);
+	hcvm_apicv_enter(vcpu);
 	cr3 = __get_current_cr3_fast();
 	if (cr3 != vcpu->host_cr3) {
 		vmcs_write(HOST_CR3, cr3);

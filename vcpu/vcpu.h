@@ -88,6 +88,12 @@ struct hcvm_vcpu {
 	bool halt_if;			/* EFLAGS.IF at the HLT */
 	int user_irq;			/* KVM_INTERRUPT vector to inject, or -1 */
 	u32 exec_ctrl;			/* CPU_BASED_VM_EXEC_CONTROL as written */
+	u32 exec_ctrl2;			/* SECONDARY_VM_EXEC_CONTROL as written */
+	/* The CPU's APIC virtualization (vmx/apicv.c), as last set up. */
+	bool apicv_x2apic;		/* x2APIC virtualization on */
+	u32 tpr_threshold;
+	unsigned int level_gen;		/* the irqchip's level vectors the EOI exits follow */
+	u32 entry_intr_info;		/* VM_ENTRY_INTR_INFO_FIELD at the last entry */
 
 	/* An exception to inject at the next entry. */
 	struct {

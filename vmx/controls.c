@@ -15,6 +15,7 @@
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
 #include "../vcpu/vcpu.h"
+#include "apicv.h"
 #include "controls.h"
 #include "msr.h"
 #include "probe.h"
@@ -192,6 +193,7 @@ void hcvm_vmcs_setup(struct hcvm_vcpu *vcpu, u64 eptp)
 
 	set_host_constant();
 	hcvm_vmcs_reset_guest(vcpu);
+	hcvm_apicv_setup(vcpu);
 }
 
 /* A VMWRITE the CPU refused is an hcvm bug: make it loud once. */

@@ -14,6 +14,7 @@
 #include "../vcpu/regs.h"
 #include "../vcpu/vcpu.h"
 #include "../vcpu/vm.h"
+#include "apicv.h"
 #include "cpuid.h"
 #include "exits.h"
 #include "msr.h"
@@ -287,6 +288,8 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_MWAIT_INSTRUCTION] = ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = ud,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = hcvm_handle_tpr_below_threshold,
+	[EXIT_REASON_EOI_INDUCED] = hcvm_handle_eoi_induced,
 	[EXIT_REASON_INVEPT] = ud,
 	[EXIT_REASON_INVVPID] = ud,
 	[EXIT_REASON_WBINVD] = done,
@@ -301,6 +304,7 @@ static void requeue_vectoring(struct hcvm_vcpu *vcpu)
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
+	info = hcvm_apicv_vectoring(vcpu, info);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));

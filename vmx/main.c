@@ -17,6 +17,7 @@
 #include "dev.h"
 #include "msr.h"
 #include "probe.h"
+#include "apicv.h"
 #include "state.h"
 #include "vmxon.h"
 
@@ -30,9 +31,12 @@ static int __init hcvm_init(void)
 	ret = hcvm_msr_init();
 	if (ret)
 		return ret;
-	ret = hcvm_cpuid_init();
+	ret = hcvm_apicv_init();
 	if (ret)
 		goto out_msr;
+	ret = hcvm_cpuid_init();
+	if (ret)
+		goto out_apicv;
 	ret = hcvm_vmxon_all();
 	if (ret)
 		goto out_cpuid;
@@ -42,14 +46,18 @@ static int __init hcvm_init(void)
 	hcvm_state_init();
 	/* vCPUs follow their thread across CPUs with preempt notifiers. */
 	preempt_notifier_inc();
-	pr_info("VMX enabled on %u CPUs, VMCS revision %#x\n",
-		num_online_cpus(), hcvm_caps.revision_id);
+	pr_info("VMX enabled on %u CPUs, VMCS revision %#x, APIC %s\n",
+		num_online_cpus(), hcvm_caps.revision_id,
+		hcvm_apicv.vid ? "virtualized (virtual-interrupt delivery)" :
+		hcvm_apicv.tpr_shadow ? "emulated with a TPR shadow" : "emulated");
 	return 0;
 
 out_vmxoff:
 	hcvm_vmxoff_all();
 out_cpuid:
 	hcvm_cpuid_exit();
+out_apicv:
+	hcvm_apicv_exit();
 out_msr:
 	hcvm_msr_exit();
 	return ret;
@@ -62,6 +70,7 @@ static void __exit hcvm_exit(void)
 	hcvm_dev_exit();
 	hcvm_vmxoff_all();
 	hcvm_cpuid_exit();
+	hcvm_apicv_exit();
 	hcvm_msr_exit();
 	pr_info("VMX off, unloaded\n");
 }

@@ -8,6 +8,7 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include "apicv.h"
 #include "probe.h"
 #include "vmxon.h"
 #include "state.h"
@@ -73,6 +74,11 @@ static int caps_show(struct seq_file *m, void *unused)
 	show_bit(m, "posted_interrupts", c->pin.may_be_one & HCVM_PIN_POSTED_INTR);
 	show_bit(m, "preemption_timer", c->pin.may_be_one & HCVM_PIN_PREEMPT_TIMER);
 	show_bit(m, "pml", c->proc2.may_be_one & HCVM_PROC2_PML);
+	/* What hcvm uses of them (apicv.h). */
+	show_bit(m, "using_tpr_shadow", hcvm_apicv.tpr_shadow);
+	show_bit(m, "using_virtual_intr_delivery", hcvm_apicv.vid);
+	show_bit(m, "using_x2apic_virt", hcvm_apicv.x2apic);
+	show_bit(m, "using_apic_register_virt", hcvm_apicv.reg_virt);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(caps);
