@@ -359,9 +359,12 @@ static void timer_set_deadline(struct hcvm_lapic *apic, u64 deadline)
 {
 	u64 now, delta_ns = 0;
 
+	/* Outside TSC-deadline mode the MSR is ignored (SDM; KVM too). */
+	if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) != TIMER_TSCDEADLINE)
+		return;
 	hrtimer_cancel(&apic->timer);
 	apic->tsc_deadline = deadline;
-	if (!deadline || LVT_TIMER_MODE(reg(apic, APIC_LVTT)) != TIMER_TSCDEADLINE)
+	if (!deadline)
 		return;
 	now = guest_tsc();
 	if (deadline > now && tsc_khz)
@@ -469,8 +472,9 @@ static int write_reg(struct hcvm_lapic *apic, unsigned int off, u32 v)
 		set_reg(apic, APIC_DFR, v | 0x0fffffff);
 		break;
 	case APIC_SPIV:
-		old = reg(apic, APIC_SPIV);
+		old = apic->spiv;
 		set_reg(apic, APIC_SPIV, v & 0x13ff);
+		apic->spiv = v & 0x13ff;
 		if ((old & APIC_SPIV_APIC_ENABLED) && !(v & APIC_SPIV_APIC_ENABLED))
 			for (i = APIC_LVTT; i <= APIC_LVTERR; i += 0x10)
 				set_reg(apic, i, reg(apic, i) | LVT_MASKED);
@@ -489,8 +493,9 @@ static int write_reg(struct hcvm_lapic *apic, unsigned int off, u32 v)
 		set_reg(apic, APIC_ICR2, v & 0xff000000);
 		break;
 	case APIC_LVTT:
-		old = reg(apic, APIC_LVTT);
+		old = apic->lvtt;
 		set_lvt(apic, off, v);
+		apic->lvtt = reg(apic, APIC_LVTT);
 		if (LVT_TIMER_MODE(old) != LVT_TIMER_MODE(v)) {
 			hrtimer_cancel(&apic->timer);
 			apic->period = 0;
@@ -499,8 +504,10 @@ static int write_reg(struct hcvm_lapic *apic, unsigned int off, u32 v)
 		}
 		break;
 	case APIC_TMICT:
-		if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_TSCDEADLINE)
-			break;		/* ignored in TSC-deadline mode */
+		if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_TSCDEADLINE) {
+			set_reg(apic, APIC_TMICT, 0);	/* ignored (an APIC-write left it there) */
+			break;
+		}
 		set_reg(apic, APIC_TMICT, v);
 		timer_start_count(apic, 0);
 		break;
@@ -549,6 +556,18 @@ static int read_reg(struct hcvm_lapic *apic, unsigned int off, u32 *v)
 	}
 	*v = reg(apic, off);
 	return 0;
+}
+
+void hcvm_lapic_apic_write(struct hcvm_lapic *apic, unsigned int off)
+{
+	off &= 0xff0;
+	if (off < KVM_APIC_REG_SIZE)
+		write_reg(apic, off, reg(apic, off));
+}
+
+u64 hcvm_lapic_xapic_base(const struct hcvm_lapic *apic)
+{
+	return hw_enabled(apic) && !x2apic(apic) ? apic->base_msr & PAGE_MASK : 0;
 }
 
 bool hcvm_lapic_mmio(struct hcvm_vcpu *vcpu, u64 gpa, unsigned int len, bool write, u64 *data)
@@ -691,6 +710,8 @@ void hcvm_lapic_reset(struct hcvm_lapic *apic, bool init)
 	/* The BSP's LINT0 passes the PIC through, so legacy guests get interrupts. */
 	if (!vcpu->id)
 		set_reg(apic, APIC_LVT0, SET_APIC_DELIVERY_MODE(0, HCVM_DM_EXTINT));
+	apic->lvtt = reg(apic, APIC_LVTT);
+	apic->spiv = reg(apic, APIC_SPIV);
 }
 
 int hcvm_lapic_create(struct hcvm_vcpu *vcpu)
@@ -749,6 +770,8 @@ int hcvm_lapic_set_state(struct hcvm_vcpu *vcpu, const struct kvm_lapic_state *s
 	hrtimer_cancel(&apic->timer);
 	memcpy(apic->regs, s->regs, KVM_APIC_REG_SIZE);
 	set_reg(apic, APIC_TMCCT, 0);	/* computed on read, never stored */
+	apic->lvtt = reg(apic, APIC_LVTT);
+	apic->spiv = reg(apic, APIC_SPIV);
 	set_reg(apic, APIC_LVR, APIC_VERSION | (APIC_LVT_COUNT - 1) << 16);
 	update_ppr(apic);
 	WRITE_ONCE(apic->tmr_changed, true);

@@ -29,6 +29,11 @@ struct hcvm_lapic {
 	 */
 	u32 *regs;
 	bool tmr_changed;		/* a TMR bit was set: EOI exits to recompute */
+	/*
+	 * LVT timer and SVR as hcvm last took them: with APIC-write exits the
+	 * CPU has already put the new value in the page when hcvm sees it.
+	 */
+	u32 lvtt, spiv;
 	u64 base_msr;			/* IA32_APIC_BASE */
 	struct hrtimer timer;
 	u64 timer_start;		/* ktime (ns) the count started from */
@@ -41,6 +46,13 @@ void hcvm_lapic_destroy(struct hcvm_vcpu *vcpu);
 /* Power-on or INIT state (INIT keeps the APIC base and ID). */
 void hcvm_lapic_reset(struct hcvm_lapic *apic, bool init);
 
+/*
+ * An APIC-write exit (APIC-register virtualization): the guest's value is in
+ * the page at @off already; act on it as on a write.
+ */
+void hcvm_lapic_apic_write(struct hcvm_lapic *apic, unsigned int off);
+/* Where the xAPIC registers are (enabled, not x2APIC), or 0. */
+u64 hcvm_lapic_xapic_base(const struct hcvm_lapic *apic);
 /* xAPIC MMIO: true if @gpa is this vCPU's APIC page and the access was done. */
 bool hcvm_lapic_mmio(struct hcvm_vcpu *vcpu, u64 gpa, unsigned int len, bool write, u64 *data);
 /* x2APIC, APIC base and TSC-deadline MSRs: 0, -EINVAL (#GP) or -ENOENT (not an APIC MSR). */

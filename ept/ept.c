@@ -78,6 +78,10 @@ static void unpin_batch(struct hcvm_ept *ept, struct zap_batch *b)
 
 static void zap_leaf(struct hcvm_ept *ept, u64 *e, int level, struct zap_batch *b)
 {
+	if (*e & HCVM_EPT_NOPIN) {
+		WRITE_ONCE(*e, 0);	/* its owner frees it after the flush */
+		return;
+	}
 	if (b->n == ARRAY_SIZE(b->leaf))
 		unpin_batch(ept, b);
 	b->leaf[b->n].pfn = (*e & EPT_ADDR_MASK) >> PAGE_SHIFT;

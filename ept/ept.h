@@ -12,6 +12,8 @@
 #define HCVM_EPT_W	BIT_ULL(1)
 #define HCVM_EPT_X	BIT_ULL(2)
 #define HCVM_EPT_RWX	(HCVM_EPT_R | HCVM_EPT_W | HCVM_EPT_X)
+/* Ignored by the CPU: a page hcvm owns (not a pinned guest page), never unpinned. */
+#define HCVM_EPT_NOPIN	BIT_ULL(52)
 
 struct hcvm_ept {
 	u64 *root;		/* the PML4 table */

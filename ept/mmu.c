@@ -37,6 +37,12 @@ int hcvm_mmu_set_region(struct hcvm_mmu *mmu, const struct kvm_userspace_memory_
 	slot = &mmu->slots.slot[req->slot];
 	if (change == HCVM_SLOT_DELETE || change == HCVM_SLOT_MOVE)
 		hcvm_ept_zap(&mmu->ept, slot->base_gfn << PAGE_SHIFT, slot->npages << PAGE_SHIFT);
+	/* RAM now where the fixed page was mapped: the RAM wins. */
+	if (change != HCVM_SLOT_DELETE && mmu->fixed_gpa &&
+	    mmu->fixed_gpa - req->guest_phys_addr < req->memory_size) {
+		hcvm_ept_zap(&mmu->ept, mmu->fixed_gpa, PAGE_SIZE);
+		mmu->fixed_gpa = 0;
+	}
 	slot->base_gfn = req->guest_phys_addr >> PAGE_SHIFT;
 	slot->npages = req->memory_size >> PAGE_SHIFT;
 	slot->hva = req->userspace_addr;
@@ -129,6 +135,23 @@ int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write)
 	if (ret)
 		unpin_user_page(page);
 out:
+	mutex_unlock(&mmu->lock);
+	return ret;
+}
+
+int hcvm_mmu_map_fixed(struct hcvm_mmu *mmu, u64 gpa, phys_addr_t hpa)
+{
+	int ret = -EEXIST;
+
+	mutex_lock(&mmu->lock);
+	if (!hcvm_memslot_find(&mmu->slots, gpa >> PAGE_SHIFT)) {
+		ret = 0;
+		if (!(hcvm_ept_lookup(&mmu->ept, gpa) & HCVM_EPT_RWX))
+			ret = hcvm_ept_map(&mmu->ept, gpa & PAGE_MASK, hpa,
+					   HCVM_EPT_RWX | HCVM_EPT_NOPIN, false);
+		if (!ret)
+			mmu->fixed_gpa = gpa & PAGE_MASK;
+	}
 	mutex_unlock(&mmu->lock);
 	return ret;
 }

@@ -22,6 +22,7 @@ struct hcvm_mmu {
 	struct hcvm_memslots slots;
 	struct hcvm_ept ept;
 	bool huge_pages;	/* the CPU's EPT has 2 MiB leaves */
+	u64 fixed_gpa;		/* where hcvm_mmu_map_fixed() mapped a page; 0: none */
 };
 
 /* hcvm_mmu_fault() result for an address with no memory: emulate as MMIO. */
@@ -32,6 +33,11 @@ void hcvm_mmu_destroy(struct hcvm_mmu *mmu);
 int hcvm_mmu_set_region(struct hcvm_mmu *mmu, const struct kvm_userspace_memory_region *req);
 /* Resolve an EPT violation: 0 (mapped), HCVM_MMU_MMIO or -errno. */
 int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write);
+/*
+ * Map a page hcvm owns (the APIC-access page) at @gpa, where no slot is; a
+ * slot created over it later replaces it. 0, or -EEXIST if a slot is there.
+ */
+int hcvm_mmu_map_fixed(struct hcvm_mmu *mmu, u64 gpa, phys_addr_t hpa);
 /* Copy to or from guest-physical memory through the slots; -EFAULT outside RAM. */
 int hcvm_mmu_read(struct hcvm_mmu *mmu, u64 gpa, void *buf, unsigned int len);
 int hcvm_mmu_write(struct hcvm_mmu *mmu, u64 gpa, const void *buf, unsigned int len);

@@ -127,16 +127,23 @@ static void do_sipi(struct hcvm_vcpu *vcpu)
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 }
 
+void hcvm_events_accept(struct hcvm_vcpu *vcpu)
+{
+	if (!vcpu->lapic)
+		return;
+	if (test_and_clear_bit(HCVM_EV_INIT, &vcpu->events))
+		do_init(vcpu);
+	if (test_and_clear_bit(HCVM_EV_SIPI, &vcpu->events) &&
+	    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED)
+		do_sipi(vcpu);	/* a SIPI in any other state is dropped */
+}
+
 int hcvm_events_prepare(struct hcvm_vcpu *vcpu)
 {
 	if (!vcpu->lapic)
 		return 1;
 	for (;;) {
-		if (test_and_clear_bit(HCVM_EV_INIT, &vcpu->events))
-			do_init(vcpu);
-		if (test_and_clear_bit(HCVM_EV_SIPI, &vcpu->events) &&
-		    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED)
-			do_sipi(vcpu);	/* a SIPI in any other state is dropped */
+		hcvm_events_accept(vcpu);
 		if (vcpu->mp_state == KVM_MP_STATE_HALTED && can_wake(vcpu))
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)

@@ -36,6 +36,8 @@ void hcvm_vcpu_post_sipi(struct hcvm_vcpu *vcpu, u8 vector);
  * SIPI. 1: enter the guest; -EINTR: a signal (exit to userspace).
  */
 int hcvm_events_prepare(struct hcvm_vcpu *vcpu);
+/* Take a posted INIT or SIPI now (VMCS loaded): KVM_GET_MP_STATE reports its effect. */
+void hcvm_events_accept(struct hcvm_vcpu *vcpu);
 /* With interrupts off, just before VM entry: inject what may be injected now. */
 void hcvm_events_inject(struct hcvm_vcpu *vcpu);
 /* After an exit to userspace: fill kvm_run's interrupt fields. */

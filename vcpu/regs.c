@@ -55,9 +55,11 @@ static bool cr0_valid(u64 cr0, u64 cr4, u64 efer)
 	return true;
 }
 
-static bool cr4_valid(u64 cr4, u64 efer)
+static bool cr4_valid(struct hcvm_vcpu *vcpu, u64 cr4, u64 efer)
 {
 	if (cr4 & ~CR4_GUEST_OK)
+		return false;
+	if ((cr4 & X86_CR4_OSXSAVE) && !hcvm_guest_has_xsave(vcpu))
 		return false;
 	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return false;
@@ -126,7 +128,7 @@ int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val)
 {
 	u64 efer = vmcs_read(GUEST_IA32_EFER);
 
-	if (!cr4_valid(val, efer))
+	if (!cr4_valid(vcpu, val, efer))
 		return -EINVAL;
 	if (load_pdptrs(vcpu, hcvm_read_cr0(vcpu), val, efer, vmcs_read(GUEST_CR3), true))
 		return -EINVAL;
@@ -255,7 +257,7 @@ static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 		return -EINVAL;
 	}
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX) ||
-	    !cr0_valid(s->cr0, s->cr4, s->efer) || !cr4_valid(s->cr4, s->efer))
+	    !cr0_valid(s->cr0, s->cr4, s->efer) || !cr4_valid(vcpu, s->cr4, s->efer))
 		return -EINVAL;
 	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff || s->cr8 > 0xf)
 		return -EINVAL;
@@ -441,6 +443,7 @@ static int set_regs_ret(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
 
 static void get_mp_state(struct hcvm_vcpu *vcpu, struct kvm_mp_state *mp)
 {
+	hcvm_events_accept(vcpu);
 	mp->mp_state = vcpu->mp_state;
 }
 

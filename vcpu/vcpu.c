@@ -437,7 +437,7 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 	vcpu = vcpu_alloc(vm, id);
 	if (!vcpu)
 		goto out;
-	if (vm->irqchip && hcvm_lapic_create(vcpu)) {
+	if (vm->irqchip && (hcvm_lapic_create(vcpu) || hcvm_apicv_vm_init(vm))) {
 		hcvm_vcpu_destroy(vcpu);
 		goto out;
 	}

@@ -90,10 +90,11 @@ struct hcvm_vcpu {
 	u32 exec_ctrl;			/* CPU_BASED_VM_EXEC_CONTROL as written */
 	u32 exec_ctrl2;			/* SECONDARY_VM_EXEC_CONTROL as written */
 	/* The CPU's APIC virtualization (vmx/apicv.c), as last set up. */
-	bool apicv_x2apic;		/* x2APIC virtualization on */
+	int apicv_mode;			/* enum hcvm_apicv_mode */
 	u32 tpr_threshold;
 	unsigned int level_gen;		/* the irqchip's level vectors the EOI exits follow */
 	u32 entry_intr_info;		/* VM_ENTRY_INTR_INFO_FIELD at the last entry */
+	u32 entry_svi;			/* SVI at the last entry */
 
 	/* An exception to inject at the next entry. */
 	struct {

@@ -9,6 +9,7 @@
 #include "../devices/eventfd.h"
 #include "../devices/irqchip.h"
 #include "../vmx/cpuid.h"
+#include "../vmx/apicv.h"
 #include "../vmx/probe.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -22,7 +23,6 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_VCPU_EVENTS:
-	case KVM_CAP_XCRS:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
@@ -39,6 +39,8 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
+	case KVM_CAP_XCRS:		/* as KVM: only where the host has XSAVE */
+		return hcvm_supported_xcr0() != 0;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
@@ -60,6 +62,7 @@ static void vm_destroy(struct hcvm_vm *vm)
 			hcvm_vcpu_destroy(vm->vcpus[i]);
 	hcvm_irqchip_destroy(vm);
 	hcvm_mmu_destroy(&vm->mmu);
+	hcvm_apicv_vm_destroy(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 }

@@ -33,6 +33,7 @@ struct hcvm_vm {
 	struct hcvm_vcpu *vcpus[HCVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	struct hcvm_irqchip *irqchip;	/* NULL until KVM_CREATE_IRQCHIP */
+	struct page *apic_access_page;	/* vmx/apicv.c; NULL until needed */
 	struct list_head irqfds;
 	struct list_head ioeventfds;
 };

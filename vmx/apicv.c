@@ -10,10 +10,13 @@
 #include <asm/vmx.h>
 #include "../devices/irqchip.h"
 #include "../devices/lapic.h"
+#include "../vcpu/io.h"
 #include "../vcpu/vcpu.h"
+#include "../vcpu/vm.h"
 #include "apicv.h"
 #include "caps.h"
 #include "controls.h"
+#include "exits.h"
 #include "msr.h"
 #include "probe.h"
 #include "vmcs.h"
@@ -62,7 +65,10 @@ int hcvm_apicv_init(void)
 	a->tpr_shadow = apicv && (c->proc.may_be_one & CPU_BASED_TPR_SHADOW);
 	a->vid = a->tpr_shadow && (c->proc2.may_be_one & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 	a->x2apic = a->tpr_shadow && (c->proc2.may_be_one & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
-	a->reg_virt = a->x2apic && (c->proc2.may_be_one & SECONDARY_EXEC_APIC_REGISTER_VIRT);
+	a->apic_access = a->tpr_shadow &&
+			 (c->proc2.may_be_one & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
+	a->reg_virt = (a->x2apic || a->apic_access) &&
+		      (c->proc2.may_be_one & SECONDARY_EXEC_APIC_REGISTER_VIRT);
 	apicv = a->tpr_shadow;
 	if (!a->x2apic)
 		return 0;
@@ -93,14 +99,33 @@ bool hcvm_apicv_delivers(struct hcvm_vcpu *vcpu)
 	return hcvm_apicv.vid && vcpu->lapic;
 }
 
+int hcvm_apicv_vm_init(struct hcvm_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+	if (!hcvm_apicv.apic_access || vm->apic_access_page)
+		return 0;
+	/* Per VM: a guest that writes it (x2APIC mode maps it plain) reaches only itself. */
+	vm->apic_access_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	return vm->apic_access_page ? 0 : -ENOMEM;
+}
+
+void hcvm_apicv_vm_destroy(struct hcvm_vm *vm)
+{
+	/* After the EPT is gone and flushed: no CPU can reach the page any more. */
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
+}
+
 void hcvm_apicv_setup(struct hcvm_vcpu *vcpu)
 {
 	u32 proc = hcvm_controls.proc, proc2 = hcvm_controls.proc2;
 
 	vcpu->exec_ctrl2 = proc2;
-	vcpu->apicv_x2apic = false;
+	vcpu->apicv_mode = APICV_NONE;
 	if (!hcvm_apicv.tpr_shadow || !vcpu->lapic)
 		return;
+	if (vcpu->vm->apic_access_page)
+		vmcs_write(APIC_ACCESS_ADDR, page_to_phys(vcpu->vm->apic_access_page));
 	/* CR8 is the page's TPR now: its exits go. */
 	proc = (proc | CPU_BASED_TPR_SHADOW) &
 	       ~(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING);
@@ -120,22 +145,43 @@ void hcvm_apicv_setup(struct hcvm_vcpu *vcpu)
 	vcpu->exec_ctrl2 = proc2;
 }
 
-/* x2APIC virtualization follows the guest's APIC mode, which the CPU does not know. */
-static void sync_x2apic_mode(struct hcvm_vcpu *vcpu)
+/*
+ * Which register interface the CPU virtualizes follows the guest's APIC mode,
+ * which the CPU does not know: x2APIC MSRs, or the xAPIC page at the default
+ * base (a relocated or disabled xAPIC is left to the MMIO emulator).
+ */
+static void sync_mode(struct hcvm_vcpu *vcpu)
 {
-	bool x2 = hcvm_lapic_x2apic(vcpu->lapic);
-	u32 ctrl2 = vcpu->exec_ctrl2;
+	const u32 modes = SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |
+			  SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
+	struct hcvm_lapic *apic = vcpu->lapic;
+	enum hcvm_apicv_mode mode = APICV_NONE;
+	u32 ctrl2 = vcpu->exec_ctrl2 & ~modes;
 
-	if (x2 == vcpu->apicv_x2apic)
+	if (hcvm_lapic_x2apic(apic) && hcvm_apicv.x2apic)
+		mode = APICV_X2APIC;
+	else if (hcvm_lapic_xapic_base(apic) == APIC_DEFAULT_PHYS_BASE && vcpu->vm->apic_access_page)
+		mode = APICV_XAPIC;
+	if (mode == vcpu->apicv_mode)
 		return;
-	if (x2)
+	if (mode == APICV_X2APIC)
 		ctrl2 |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
-	else
-		ctrl2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	else if (mode == APICV_XAPIC)
+		ctrl2 |= SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, ctrl2);
-	vmcs_write(MSR_BITMAP, x2 ? __pa(x2apic_bitmap) : hcvm_msr_bitmap_pa());
+	if ((mode == APICV_X2APIC) != (vcpu->apicv_mode == APICV_X2APIC))
+		vmcs_write(MSR_BITMAP, mode == APICV_X2APIC ? __pa(x2apic_bitmap) :
+			   hcvm_msr_bitmap_pa());
 	vcpu->exec_ctrl2 = ctrl2;
-	vcpu->apicv_x2apic = x2;
+	vcpu->apicv_mode = mode;
+}
+
+bool hcvm_apicv_map_access_page(struct hcvm_vcpu *vcpu, u64 gpa)
+{
+	return vcpu->apicv_mode == APICV_XAPIC &&
+	       (gpa & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE &&
+	       !hcvm_mmu_map_fixed(&vcpu->vm->mmu, gpa,
+				   page_to_phys(vcpu->vm->apic_access_page));
 }
 
 /*
@@ -169,13 +215,13 @@ void hcvm_apicv_enter(struct hcvm_vcpu *vcpu)
 
 	if (!hcvm_apicv.tpr_shadow || !apic)
 		return;
-	if (hcvm_apicv.x2apic)
-		sync_x2apic_mode(vcpu);
+	sync_mode(vcpu);
 	irr = hcvm_lapic_highest_irr(apic);
 	if (hcvm_apicv.vid) {
 		/* The page is the truth: RVI and SVI follow from it. */
 		isr = hcvm_lapic_highest_isr(apic);
-		vmcs_write(GUEST_INTR_STATUS, (isr > 0 ? isr : 0) << 8 | (irr > 0 ? irr : 0));
+		vcpu->entry_svi = isr > 0 ? isr : 0;
+		vmcs_write(GUEST_INTR_STATUS, vcpu->entry_svi << 8 | (irr > 0 ? irr : 0));
 		sync_eoi_exits(vcpu);
 		/* What hcvm injects itself, told apart from what the CPU delivers. */
 		vcpu->entry_intr_info = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
@@ -196,25 +242,52 @@ void hcvm_apicv_enter(struct hcvm_vcpu *vcpu)
 /*
  * A virtual interrupt's delivery cut short by an exit (say an EPT violation
  * on the guest's IDT or stack) is delivered again by injection; the CPU has
- * already moved it from IRR to ISR, so its vector is SVI. Real hardware
- * reports that vector in the vectoring information too; Bochs reports a
- * stale one (often 0), so SVI is used unless hcvm injected the interrupt.
+ * already moved it from IRR to ISR, so its vector is SVI, and SVI differs
+ * from what the entry set. Real hardware reports that vector as an external
+ * interrupt in the vectoring information; Bochs reports a stale event there
+ * (the last one it injected: often vector 0, or an NMI), so for external
+ * interrupts and NMIs the information is rebuilt from SVI, kept when it is
+ * the event hcvm injected at this entry, and dropped otherwise: hcvm is the
+ * only source of those two, and the CPU of virtual interrupts.
  */
 u32 hcvm_apicv_vectoring(struct hcvm_vcpu *vcpu, u32 info)
 {
-	u32 injected = vcpu->entry_intr_info;
+	const u32 type_vec = INTR_INFO_INTR_TYPE_MASK | VECTORING_INFO_VECTOR_MASK;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK, svi;
 
-	if (!hcvm_apicv_delivers(vcpu) ||
-	    (info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_EXT_INTR ||
-	    ((injected & INTR_INFO_VALID_MASK) &&
-	     (injected & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR))
+	if (!hcvm_apicv_delivers(vcpu) || (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
 		return info;
-	return (info & ~VECTORING_INFO_VECTOR_MASK) | (vmcs_read(GUEST_INTR_STATUS) >> 8);
+	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
+	if (svi != vcpu->entry_svi)
+		return (info & ~(type_vec | INTR_INFO_DELIVER_CODE_MASK)) | INTR_TYPE_EXT_INTR | svi;
+	if ((vcpu->entry_intr_info & INTR_INFO_VALID_MASK) &&
+	    (vcpu->entry_intr_info & type_vec) == (info & type_vec))
+		return info;
+	return 0;
 }
 
 int hcvm_handle_tpr_below_threshold(struct hcvm_vcpu *vcpu)
 {
 	return 1;	/* the next entry injects what TPR held back */
+}
+
+/* Fault-like: an access the CPU does not virtualize (a timer count read, say). */
+int hcvm_handle_apic_access(struct hcvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	u32 type = (q >> 12) & 0xf;
+
+	/* Linear reads and writes by an instruction; not fetches or event delivery. */
+	if (type > 1)
+		return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, q);
+	return hcvm_emulate_mmio(vcpu, APIC_DEFAULT_PHYS_BASE + (q & 0xfff));
+}
+
+/* Trap-like: the write is in the page; the APIC acts on it. */
+int hcvm_handle_apic_write(struct hcvm_vcpu *vcpu)
+{
+	hcvm_lapic_apic_write(vcpu->lapic, vmcs_read(EXIT_QUALIFICATION) & 0xfff);
+	return 1;
 }
 
 int hcvm_handle_eoi_induced(struct hcvm_vcpu *vcpu)

@@ -15,11 +15,14 @@
  * - x2APIC virtualization with APIC-register virtualization: in x2APIC mode
  *   RDMSR of the APIC registers reads the page, and WRMSR of TPR, EOI and
  *   SELF IPI is done by the CPU; ICR and the timer still exit.
+ * - Virtualized APIC accesses with APIC-register virtualization: in xAPIC
+ *   mode at the default base, a per-VM APIC-access page is mapped there in
+ *   the EPT; reads come from the page, TPR/EOI writes are done by the CPU,
+ *   other writes exit after the fact (APIC-write) and the rest (the current
+ *   count) exits before (APIC-access) to the MMIO emulator.
  *
  * Not used: posted interrupts (an interrupt for a running vCPU kicks it out
- * instead: the test bed's CPU has no posted interrupts to test them on) and
- * virtualized xAPIC MMIO (an xAPIC guest's register accesses exit to the
- * MMIO emulator).
+ * instead: the test bed's CPU has no posted interrupts to test them on).
  */
 #ifndef HCVM_VMX_APICV_H
 #define HCVM_VMX_APICV_H
@@ -27,12 +30,21 @@
 #include <linux/types.h>
 
 struct hcvm_vcpu;
+struct hcvm_vm;
+
+/* The APIC registers the CPU virtualizes for a vCPU now. */
+enum hcvm_apicv_mode {
+	APICV_NONE,
+	APICV_XAPIC,		/* the xAPIC page, through the VM's APIC-access page */
+	APICV_X2APIC,		/* the x2APIC MSRs */
+};
 
 /* What is in use; all false: the emulated path. Fixed at load. */
 struct hcvm_apicv {
 	bool tpr_shadow;
 	bool vid;		/* virtual-interrupt delivery */
 	bool x2apic;		/* virtualize x2APIC mode */
+	bool apic_access;	/* virtualize APIC accesses (xAPIC MMIO) */
 	bool reg_virt;		/* APIC-register virtualization */
 };
 
@@ -41,6 +53,11 @@ extern struct hcvm_apicv hcvm_apicv;
 /* At load, after the capabilities are known: decide, and build the x2APIC MSR bitmap. */
 int hcvm_apicv_init(void);
 void hcvm_apicv_exit(void);
+/* The VM's APIC-access page, with its first in-kernel APIC (vm->lock held). */
+int hcvm_apicv_vm_init(struct hcvm_vm *vm);
+void hcvm_apicv_vm_destroy(struct hcvm_vm *vm);
+/* An EPT violation on the xAPIC page: map the APIC-access page there (true) or not. */
+bool hcvm_apicv_map_access_page(struct hcvm_vcpu *vcpu, u64 gpa);
 /* A new vCPU's VMCS (current): the controls and fields for its APIC. */
 void hcvm_apicv_setup(struct hcvm_vcpu *vcpu);
 /* Just before an entry, interrupts off: RVI/SVI, EOI exits, TPR threshold, x2APIC mode. */
@@ -50,11 +67,13 @@ bool hcvm_apicv_delivers(struct hcvm_vcpu *vcpu);
 
 /*
  * The event an exit interrupted (IDT-vectoring information), corrected for a
- * virtual interrupt whose delivery the exit cut short.
+ * virtual interrupt whose delivery the exit cut short; 0: none.
  */
 u32 hcvm_apicv_vectoring(struct hcvm_vcpu *vcpu, u32 info);
 
 int hcvm_handle_tpr_below_threshold(struct hcvm_vcpu *vcpu);
 int hcvm_handle_eoi_induced(struct hcvm_vcpu *vcpu);
+int hcvm_handle_apic_access(struct hcvm_vcpu *vcpu);
+int hcvm_handle_apic_write(struct hcvm_vcpu *vcpu);
 
 #endif

@@ -236,13 +236,20 @@ static const struct kvm_cpuid_entry2 *guest_entry(struct hcvm_vcpu *vcpu, u32 le
 	return NULL;
 }
 
+bool hcvm_guest_has_xsave(struct hcvm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = guest_entry(vcpu, 1, 0);
+
+	return supported_xcr0 && e && (e->ecx & BIT(X86_FEATURE_XSAVE & 31));
+}
+
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu)
 {
 	const struct kvm_cpuid_entry2 *e = guest_entry(vcpu, 0xd, 0);
 
 	if (!e)
 		return XFEATURE_MASK_FP;
-	return (e->eax | (u64)e->edx << 32) & supported_xcr0;
+	return ((e->eax | (u64)e->edx << 32) & supported_xcr0) | XFEATURE_MASK_FP;
 }
 
 /* Bytes of XSAVE area for the features in @xcr0 (CPUID.(0xd,0).EBX). */

@@ -16,6 +16,8 @@ long hcvm_get_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc);
 /* The guest's CPUID: its table entry, with the bits that follow its state. */
 void hcvm_guest_cpuid(struct hcvm_vcpu *vcpu, u32 leaf, u32 index, u32 out[4]);
 /* XCR0 values this guest's CPUID allows. */
+/* CR4.OSXSAVE is allowed: the guest's CPUID has XSAVE, and so has the host. */
+bool hcvm_guest_has_xsave(struct hcvm_vcpu *vcpu);
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu);
 
 #endif

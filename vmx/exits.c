@@ -249,6 +249,8 @@ static int handle_ept_violation(struct hcvm_vcpu *vcpu)
 		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 
 	ret = hcvm_mmu_fault(&vcpu->vm->mmu, gpa, q & EPT_VIOLATION_ACC_WRITE);
+	if (ret == HCVM_MMU_MMIO && hcvm_apicv_map_access_page(vcpu, gpa))
+		return 1;	/* the access, again, now virtualized */
 	if (ret == HCVM_MMU_MMIO) {
 		if (q & EPT_VIOLATION_ACC_INSTR)
 			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, gpa);
@@ -290,6 +292,8 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = hcvm_handle_tpr_below_threshold,
 	[EXIT_REASON_EOI_INDUCED] = hcvm_handle_eoi_induced,
+	[EXIT_REASON_APIC_ACCESS] = hcvm_handle_apic_access,
+	[EXIT_REASON_APIC_WRITE] = hcvm_handle_apic_write,
 	[EXIT_REASON_INVEPT] = ud,
 	[EXIT_REASON_INVVPID] = ud,
 	[EXIT_REASON_WBINVD] = done,
@@ -305,6 +309,8 @@ static void requeue_vectoring(struct hcvm_vcpu *vcpu)
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
 	info = hcvm_apicv_vectoring(vcpu, info);
+	if (!info)
+		return;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));

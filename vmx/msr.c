@@ -200,7 +200,11 @@ int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 				rdmsrl(index, vcpu->host_msrs[sw]);
 			wrmsrl(index, data);
 		}
-		if (data)
+		/*
+		 * Switched from now on, 0 included once the CPU holds it: a
+		 * guest's LSTAR of 0 left in place would be the host's.
+		 */
+		if (data || vcpu->msrs_loaded)
 			vcpu->msr_used |= BIT(sw);
 		preempt_enable();
 		return 0;
