@@ -358,6 +358,17 @@ uint32_t vcpu_ucall(struct vcpu *vcpu)
 	return v;
 }
 
+void vcpu_complete_io(struct vcpu *vcpu)
+{
+	int r;
+
+	vcpu->run->immediate_exit = 1;
+	r = vcpu_run(vcpu);
+	vcpu->run->immediate_exit = 0;
+	if (r != -EINTR)
+		die("KVM_RUN with immediate_exit returned %d (%s), not EINTR", r, exit_name(r));
+}
+
 void vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs)
 {
 	if (ioctl(vcpu->fd, KVM_GET_REGS, regs))

@@ -134,6 +134,14 @@ void vcpu_setup_long(struct vcpu *vcpu, uint64_t rip);
 int vcpu_run(struct vcpu *vcpu);
 /* Run until the guest reports to UCALL_PORT; its value (32-bit OUT). Dies on any other exit. */
 uint32_t vcpu_ucall(struct vcpu *vcpu);
+/*
+ * Finish the exit in progress (the I/O of a KVM_EXIT_IO) without running
+ * guest code: KVM_RUN with immediate_exit, which returns EINTR. The KVM API
+ * asks for this before state is saved: until then the I/O instruction may
+ * not be complete (KVM leaves RIP on it), and a restored guest would run it
+ * again.
+ */
+void vcpu_complete_io(struct vcpu *vcpu);
 void vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs);
 void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs);
 /* The data of the current KVM_EXIT_IO. */
