@@ -87,6 +87,35 @@ static bool pin_huge(unsigned long hva, unsigned int gup, struct page **pages)
 	return false;
 }
 
+/*
+ * A 4 KiB fault maps the rest of its 64 KiB block in the slot too: guests
+ * touch neighbouring pages soon (page tables, descriptor tables and stacks
+ * lie together), each fault is an exit, and the CPU delivering an interrupt
+ * through a page not mapped yet exits in the middle of the delivery, which
+ * some emulated CPUs report wrongly (see vmx/apicv.c). KVM prefetches
+ * neighbours for the same reasons.
+ */
+#define AROUND_PAGES	16
+
+static void fault_around(struct hcvm_mmu *mmu, const struct hcvm_memslot *s, u64 gfn,
+			 unsigned int gup, u64 prot)
+{
+	u64 first = max(gfn & ~(u64)(AROUND_PAGES - 1), s->base_gfn);
+	u64 end = min((gfn | (AROUND_PAGES - 1)) + 1, s->base_gfn + s->npages);
+	struct page *pages[AROUND_PAGES];
+	int n, i;
+
+	n = pin_user_pages_fast(s->hva + ((first - s->base_gfn) << PAGE_SHIFT), end - first,
+				gup, pages);
+	for (i = 0; i < n; i++) {
+		u64 g = (first + i) << PAGE_SHIFT;
+
+		if (first + i == gfn || (hcvm_ept_lookup(&mmu->ept, g) & HCVM_EPT_RWX) ||
+		    hcvm_ept_map(&mmu->ept, g, page_to_phys(pages[i]), prot, false))
+			unpin_user_page(pages[i]);
+	}
+}
+
 int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write)
 {
 	const struct hcvm_memslot *s;
@@ -134,6 +163,8 @@ int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write)
 	ret = hcvm_ept_map(&mmu->ept, gpa & PAGE_MASK, page_to_phys(page), prot, false);
 	if (ret)
 		unpin_user_page(page);
+	else
+		fault_around(mmu, s, gfn, gup, prot);
 out:
 	mutex_unlock(&mmu->lock);
 	return ret;

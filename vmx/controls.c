@@ -13,6 +13,7 @@
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 #include "../vcpu/vcpu.h"
 #include "apicv.h"
@@ -40,6 +41,16 @@ struct hcvm_controls hcvm_controls __ro_after_init;
 #define ENTRY_NEED	(VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
 /* ...and use these where the CPU has them: without, the instructions #UD. */
 #define PROC2_WANT	(SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID)
+/*
+ * The VMX preemption timer bounds how long a guest runs without an exit
+ * (GUARD_MS). On silicon host interrupts exit anyway; emulators need not:
+ * Bochs takes none while the guest runs with IF=0, so a guest spinning there
+ * (a spinlock whose holder is a descheduled vCPU of the same host CPU) would
+ * keep the host from ever scheduling the holder. An exit every few ms costs
+ * nothing measurable and removes the dependence.
+ */
+#define PIN_WANT	PIN_BASED_VMX_PREEMPTION_TIMER
+#define GUARD_MS	4
 
 static int fold(const char *name, const struct hcvm_ctl_caps *c, u32 need, u32 want, u32 *out)
 {
@@ -62,7 +73,7 @@ int hcvm_controls_init(void)
 	 * they may be 0, which EPT needs for speed; otherwise they stay on and
 	 * the CR-access handler emulates the moves.
 	 */
-	return fold("pin-based", &c->pin, PIN_NEED, 0, &h->pin) ?:
+	return fold("pin-based", &c->pin, PIN_NEED, PIN_WANT, &h->pin) ?:
 	       fold("processor-based", &c->proc, PROC_NEED, 0, &h->proc) ?:
 	       fold("secondary", &c->proc2, PROC2_NEED, PROC2_WANT, &h->proc2) ?:
 	       fold("VM-exit", &c->exit, EXIT_NEED, 0, &h->exit) ?:
@@ -186,6 +197,14 @@ void hcvm_vmcs_setup(struct hcvm_vcpu *vcpu, u64 eptp)
 	vmcs_write(MSR_BITMAP, hcvm_msr_bitmap_pa());
 	vmcs_write(EPT_POINTER, eptp);
 	vmcs_write(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
+	/*
+	 * Without "save timer value" the field keeps this start value for
+	 * every entry; the timer counts TSC >> IA32_VMX_MISC[4:0].
+	 */
+	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE,
+			   min_t(u64, (u64)(tsc_khz ?: 1000000) * GUARD_MS >>
+				 (hcvm_caps.misc & 0x1f), U32_MAX));
 
 	/* Bits the guest may not own: CR0.NE (and PE/PG fixed ones), CR4.VMXE. */
 	vmcs_write(CR0_GUEST_HOST_MASK, hcvm_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));

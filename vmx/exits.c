@@ -291,6 +291,7 @@ static const exit_handler handlers[] = {
 	[EXIT_REASON_MONITOR_INSTRUCTION] = ud,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = hcvm_handle_tpr_below_threshold,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_nothing,	/* the guard (controls.c) */
 	[EXIT_REASON_EOI_INDUCED] = hcvm_handle_eoi_induced,
 	[EXIT_REASON_APIC_ACCESS] = hcvm_handle_apic_access,
 	[EXIT_REASON_APIC_WRITE] = hcvm_handle_apic_write,
