@@ -27,6 +27,14 @@ RUN_HDRS := $(wildcard userspace/*.h)
 RUN_UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/run_*_test.c))
 RUN_UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -I$(KSELFTEST) -Iuserspace -Iuapi \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Freestanding ELF guests that hcvm-run boots (selftests/linux/), linked at 1 MiB, above
+# hcvm-run's boot area. The 64-bit one takes interrupts on its own stack (no red zone) and
+# saves no SSE state in its handler (general registers only).
+ELF_GUESTS := selftests/linux/virtio_guest.elf selftests/linux/elf32_guest.elf
+ELF_GUEST_FLAGS := -O2 $(WARN) -ffreestanding -fno-pic -fno-stack-protector -nostdlib -static \
+	-no-pie -Wl,-Ttext=0x100000 -Wl,--build-id=none
+# Linux boot time and memory next to kvm_intel: run by make bench after bench.
+BENCH := selftests/bench/bench selftests/bench/boot_bench
 
 .PHONY: all module selftests unit compat-check checkpatch check run bench clean help
 
@@ -38,10 +46,15 @@ userspace/hcvm-run: $(RUN_SRCS) $(RUN_HDRS)
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KCFLAGS=-Werror modules
 
-selftests: $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) selftests/bench/bench
+selftests: $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) $(BENCH) $(ELF_GUESTS)
 
-$(NESTED_TESTS) selftests/bench/bench: %: %.c $(SELFTEST_LIB) $(wildcard selftests/lib/*.h)
+$(NESTED_TESTS) $(BENCH): %: %.c $(SELFTEST_LIB) $(wildcard selftests/lib/*.h)
 	$(CC) $(NESTED_CFLAGS) -o $@ $< $(SELFTEST_LIB) -lpthread
+
+selftests/linux/virtio_guest.elf: selftests/linux/virtio_guest.c
+	$(CC) -std=gnu11 -mno-red-zone -mgeneral-regs-only $(ELF_GUEST_FLAGS) -o $@ $<
+selftests/linux/elf32_guest.elf: selftests/linux/elf32_guest.S
+	$(CC) -m32 $(ELF_GUEST_FLAGS) -o $@ $<
 
 selftests/unit/caps_test: vmx/caps.c vmx/caps.h
 selftests/unit/memslot_test: ept/memslot.c ept/memslot.h
@@ -59,6 +72,8 @@ selftests/unit/run_elf_test: userspace/boot_elf.c userspace/boot.c userspace/uti
 selftests/unit/run_mptable_test: userspace/mptable.c
 selftests/unit/run_serial_test: userspace/serial.c
 selftests/unit/run_bus_test: userspace/bus.c
+selftests/unit/run_virtio_test: userspace/virtio_mmio.c userspace/virtqueue.c \
+	userspace/virtio_blk.c userspace/virtio_console.c userspace/virtio_rng.c userspace/util.c
 $(RUN_UNIT_TESTS): %: %.c $(RUN_HDRS)
 	$(CC) $(RUN_UNIT_CFLAGS) -o $@ $< $(filter %.c,$(filter-out $<,$^)) -lelf
 
@@ -74,22 +89,30 @@ checkpatch:
 check:
 	selftests/check
 
+# The test bed with hcvm loaded, then two Linux VMs at once under hcvm-run, their consoles
+# interleaved line by line as [a] and [b]. selftests/linux/stage puts the guest kernel,
+# initramfs, hcvm-run and two ext2 disks next to the command.
+RUN_VMS := ./hcvm-run --vm a -c 2 -m 128 -k bzImage -i initrd.cpio --disk disk-a.img -a hostname=vm-a \
+	--vm b -c 1 -m 128 -k bzImage -i initrd.cpio --disk disk-b.img -a hostname=vm-b
 run:
-	selftests/nested/run --cmd 'modprobe hcvm && cat /sys/kernel/debug/hcvm/cpus && grep -E "^(revision_id|ept|vpid|unrestricted_guest|posted_interrupts|virtual_intr_delivery): " /sys/kernel/debug/hcvm/caps && ls -l /dev/hcvm'
+	selftests/nested/run --add selftests/linux --cmd 'modprobe hcvm && cat /sys/kernel/debug/hcvm/cpus && grep -E "^(revision_id|ept|vpid|unrestricted_guest|posted_interrupts|virtual_intr_delivery): " /sys/kernel/debug/hcvm/caps && ls -l /dev/hcvm && $(RUN_VMS)'
 
-# hcvm and kvm_intel side by side in one boot of the test bed.
+# hcvm and kvm_intel side by side in one boot of the test bed: exit costs (bench), then Linux
+# boot time and memory (boot_bench, with the guest files from selftests/bench/stage).
 bench:
-	selftests/nested/run --add selftests/bench --cmd ./bench
+	selftests/nested/run --timeout 1800 --add selftests/bench --cmd './bench && ./boot_bench'
 
 clean:
 	$(if $(wildcard /lib/modules/$(shell uname -r)/build), \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean, \
 		rm -rf *.ko *.mod *.mod.c *.o */*.o .*.cmd */.*.cmd Module.symvers modules.order)
-	rm -f $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) selftests/bench/bench userspace/hcvm-run
+	rm -f $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) $(BENCH) $(ELF_GUESTS) userspace/hcvm-run
 
 help:
 	@echo "make            build hcvm.ko (KDIR=...), hcvm-run and the selftests"
 	@echo "make check      install what is missing, run unit tests, compat and style checks, nested suites"
-	@echo "make run        boot the nested test bed, load hcvm and show its per-CPU VMX state"
-	@echo "make bench      exit costs and VM creation, hcvm next to kvm_intel, in the test bed"
+	@echo "make run        boot the nested test bed, load hcvm, show its per-CPU VMX state, then"
+	@echo "                boot two Linux VMs side by side with hcvm-run"
+	@echo "make bench      exit costs, VM creation, Linux boot time and memory, hcvm next to"
+	@echo "                kvm_intel, in the test bed"
 	@echo "make unit | compat-check | checkpatch   one stage of make check"

@@ -34,9 +34,11 @@ static const char usage[] =
 "  -k, --kernel FILE   Linux bzImage or ELF image (required)\n"
 "  -i, --initrd FILE   initrd for a bzImage\n"
 "  -a, --append TEXT   kernel command line, after \"console=ttyS0 reboot=k panic=-1\"\n"
-"      --disk FILE     virtio block disk (not supported yet)\n"
-"      --console FILE  serial output to FILE instead of stdout (\"-\")\n"
+"                      and the virtio_mmio.device= entries\n"
+"      --disk FILE     virtio block disk: a raw image, opened read-write (Linux: /dev/vda)\n"
+"      --console FILE  serial and virtio console output to FILE instead of stdout (\"-\")\n"
 "\n"
+"Every VM also has a virtio console (Linux: hvc0) and a virtio entropy source (virtio-mmio).\n"
 "Several VMs on stdout get \"[NAME] \" before each line. stdin feeds the first VM's serial.\n"
 "Ctrl-C stops every VM. Exit status: 0 if every VM ended with debug-exit 0 or a guest\n"
 "reboot; else the first non-zero of: a debug-exit value (the guest wrote it to port 0x501),\n"
@@ -183,9 +185,6 @@ static int parse_args(int argc, char **argv, const char **dev)
 	for (int i = 0; i < nr_vms; i++) {
 		if (!cfgs[i].kernel)
 			return fail("--vm %s: no kernel (-k FILE)%s", cfgs[i].name, "");
-		if (cfgs[i].disk)
-			return fail("--vm %s: --disk %s: virtio block is not supported yet",
-				    cfgs[i].name, cfgs[i].disk);
 	}
 	return 0;
 }

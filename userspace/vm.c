@@ -90,13 +90,32 @@ static int setup_irqchip(struct vm *vm, char *err)
 	return 0;
 }
 
+static int vio_present(const struct vm_config *cfg, int slot)
+{
+	return slot != VIO_BLK || cfg->disk;
+}
+
+/* Linux finds the virtio-mmio devices on its command line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES):
+ * virtio_mmio.device=<size>@<base>:<irq> each. */
+static void virtio_cmdline(const struct vm_config *cfg, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < VIO_SLOTS; i++)
+		if (vio_present(cfg, i) && n < len)
+			n += snprintf(buf + n, len - n, " virtio_mmio.device=%#x@%#llx:%d",
+				      VIRTIO_MMIO_SIZE, VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
+				      VIRTIO_GSI + i);
+}
+
 /* Load the kernel (bzImage or ELF, by magic) and the initrd; describe the boot vCPU. */
 static int load_kernel(struct vm *vm, struct boot_cpu *cpu, char *err)
 {
 	const struct vm_config *cfg = vm->cfg;
 	uint8_t *img = NULL, *initrd = NULL;
 	size_t size, initrd_size = 0;
-	char *cmdline = NULL;
+	char *cmdline = NULL, vio[256];
 	int ret = -1;
 
 	if (read_file(cfg->kernel, cfg->mem, &img, &size, err))
@@ -106,7 +125,8 @@ static int load_kernel(struct vm *vm, struct boot_cpu *cpu, char *err)
 
 		if (cfg->initrd && read_file(cfg->initrd, cfg->mem, &initrd, &initrd_size, err))
 			goto out;
-		if (asprintf(&cmdline, "%s%s%s", CMDLINE_BASE, cfg->append ? " " : "",
+		virtio_cmdline(cfg, vio, sizeof(vio));
+		if (asprintf(&cmdline, "%s%s%s%s", CMDLINE_BASE, vio, cfg->append ? " " : "",
 			     cfg->append ? cfg->append : "") < 0) {
 			cmdline = NULL;
 			errorf(err, "out of memory");
@@ -266,6 +286,61 @@ static void debug_exit(void *ctx, uint32_t value)
 	vm_end(ctx, VM_DEBUG_EXIT, value, "debug-exit %u", value);
 }
 
+static void vcon_out(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = ctx;
+
+	for (size_t i = 0; i < len; i++)
+		console_putc(&vm->con, buf[i]);	/* the UART's sink: hvc0 and ttyS0 mix there */
+}
+
+static void virtio_irq(void *ctx)
+{
+	struct vm_virtio *v = ctx;
+	uint64_t one = 1;
+
+	(void)!write(v->irq_fd, &one, 8);	/* the irqfd pulses the GSI: an edge */
+}
+
+/* The devices, their windows on the MMIO bus, an ioeventfd on each QueueNotify (one per device,
+ * no data match: a notification serves all its queues) and an irqfd on each GSI. */
+static int setup_virtio(struct vm *vm, char *err)
+{
+	if (vm->cfg->disk) {
+		if (virtio_blk_init(&vm->blk, vm->cfg->disk, &vm->ram, virtio_irq,
+				    &vm->vio[VIO_BLK], err))
+			return -1;
+		vm->vio[VIO_BLK].t = &vm->blk.t;
+	}
+	virtio_console_init(&vm->vcon, &vm->ram, virtio_irq, &vm->vio[VIO_CONSOLE], vcon_out, vm);
+	vm->vio[VIO_CONSOLE].t = &vm->vcon.t;
+	virtio_rng_init(&vm->rng, &vm->ram, virtio_irq, &vm->vio[VIO_RNG]);
+	vm->vio[VIO_RNG].t = &vm->rng.t;
+
+	for (int i = 0; i < VIO_SLOTS; i++) {
+		struct vm_virtio *v = &vm->vio[i];
+		uint64_t base = VIRTIO_BASE + i * VIRTIO_MMIO_SIZE;
+		struct kvm_ioeventfd ioev = { .addr = base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4 };
+		struct kvm_irqfd irqfd = { .gsi = VIRTIO_GSI + i };
+
+		if (!v->t)
+			continue;
+		v->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		v->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->notify_fd < 0 || v->irq_fd < 0)
+			return errorf(err, "eventfd: %s", strerror(errno));
+		ioev.fd = v->notify_fd;
+		irqfd.fd = v->irq_fd;
+		if (ioctl(vm->fd, KVM_IOEVENTFD, &ioev))
+			return errorf(err, "KVM_IOEVENTFD: %s", strerror(errno));
+		if (ioctl(vm->fd, KVM_IRQFD, &irqfd))
+			return errorf(err, "KVM_IRQFD: %s", strerror(errno));
+		if (bus_add(&vm->mmio, base, VIRTIO_MMIO_SIZE, virtio_mmio_io, v->t))
+			return errorf(err, "virtio-mmio windows overlap");
+	}
+	return 0;
+}
+
 static int setup_devices(struct vm *vm, char *err)
 {
 	serial_init(&vm->serial, serial_tx, serial_irq, vm);
@@ -278,6 +353,8 @@ static int setup_devices(struct vm *vm, char *err)
 	    bus_add(&vm->pio, RTC_INDEX, 2, rtc_io, &vm->rtc) ||
 	    bus_add(&vm->pio, DEBUG_EXIT_PORT, 1, debug_exit_io, &vm->dbg))
 		return errorf(err, "device ports overlap");
+	if (setup_virtio(vm, err))
+		return -1;
 	return console_open(&vm->con, vm->cfg->console, vm->cfg->name, vm->cfg->prefix, err);
 }
 
@@ -294,6 +371,9 @@ struct vm *vm_create(const struct vm_config *cfg, const char *dev, int notify_fd
 	vm->cfg = cfg;
 	vm->fd = vm->stop_fd = -1;
 	vm->con.fd = -1;
+	vm->blk.fd = -1;
+	for (int i = 0; i < VIO_SLOTS; i++)
+		vm->vio[i].notify_fd = vm->vio[i].irq_fd = -1;
 	vm->notify_fd = notify_fd;
 	pthread_mutex_init(&vm->dev_lock, NULL);
 	pthread_mutex_init(&vm->end_lock, NULL);
@@ -444,7 +524,23 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Console input: bytes from input_fd into the UART as its FIFO makes room. */
+/* A virtio device's ioeventfd fired: serve its queues. A guest that keeps them full gets one
+ * ring's worth per round; the eventfd is re-armed so the rest waits behind stop_fd. */
+static void serve_virtio(struct vm *vm, struct vm_virtio *v)
+{
+	uint64_t cnt, one = 1;
+	int more;
+
+	if (read(v->notify_fd, &cnt, sizeof(cnt)) < 0)
+		return;		/* EAGAIN: nothing new */
+	pthread_mutex_lock(&vm->dev_lock);
+	more = virtio_mmio_notify(v->t);
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (more)
+		(void)!write(v->notify_fd, &one, 8);
+}
+
+/* Console input: bytes from input_fd into the UART as its FIFO makes room; virtio queues. */
 static void *io_thread(void *arg)
 {
 	struct vm *vm = arg;
@@ -453,13 +549,22 @@ static void *io_thread(void *arg)
 	size_t off = 0, len = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { vm->stop_fd, POLLIN, 0 }, { in, POLLIN, 0 } };
+		struct pollfd p[2 + VIO_SLOTS];
 		int waiting = len > off;	/* bytes the FIFO had no room for yet */
 
-		if (poll(p, in >= 0 && !waiting ? 2 : 1, waiting ? 10 : -1) < 0 && errno != EINTR)
+		memset(p, 0, sizeof(p));
+		p[0] = (struct pollfd){ vm->stop_fd, POLLIN, 0 };
+		/* poll skips negative fds: input is not read while the FIFO is full. */
+		p[1] = (struct pollfd){ in >= 0 && !waiting ? in : -1, POLLIN, 0 };
+		for (int i = 0; i < VIO_SLOTS; i++)
+			p[2 + i] = (struct pollfd){ vm->vio[i].notify_fd, POLLIN, 0 };
+		if (poll(p, 2 + VIO_SLOTS, waiting ? 10 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
+		for (int i = 0; i < VIO_SLOTS; i++)
+			if (p[2 + i].revents)
+				serve_virtio(vm, &vm->vio[i]);
 		if (!waiting && in >= 0 && p[1].revents) {
 			ssize_t n = read(in, buf, sizeof(buf));
 
@@ -520,6 +625,13 @@ void vm_destroy(struct vm *vm)
 		pthread_join(vm->io_thread, NULL);
 	if (vm->con.fd >= 0)
 		console_close(&vm->con);
+	for (int i = 0; i < VIO_SLOTS; i++) {
+		if (vm->vio[i].notify_fd >= 0)
+			close(vm->vio[i].notify_fd);
+		if (vm->vio[i].irq_fd >= 0)
+			close(vm->vio[i].irq_fd);
+	}
+	virtio_blk_close(&vm->blk);
 	if (vm->ram.hva)
 		munmap(vm->ram.hva, vm->ram.size);
 	if (vm->stop_fd >= 0)

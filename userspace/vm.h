@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hcvm-run: one VM: its fds, RAM, devices, one thread per vCPU and one I/O thread (console
- * input). A VM ends once: the first of debug-exit, guest reset, triple fault, an error or a
- * stop request wins; then every thread of the VM is kicked out of KVM_RUN and returns.
+ * input, virtio queues). A VM ends once: the first of debug-exit, guest reset, triple fault,
+ * an error or a stop request wins; then every thread of the VM is kicked out of KVM_RUN and
+ * returns.
  */
 #ifndef HCVM_RUN_VM_H
 #define HCVM_RUN_VM_H
@@ -17,8 +18,22 @@
 #include "ram.h"
 #include "serial.h"
 #include "util.h"
+#include "virtio_devices.h"
 
 #define VM_MAX_CPUS	64
+
+/* virtio-mmio slots: window VIRTIO_BASE + slot * VIRTIO_MMIO_SIZE, GSI VIRTIO_GSI + slot. The
+ * hole below the IOAPIC is no RAM (ram.h); GSIs 5-7 are ISA IRQs the MP table routes to IOAPIC
+ * pins 5-7 (edge, high) that no other device here uses (UART 4, PIT 0). */
+#define VIRTIO_BASE	0xd0000000ULL
+#define VIRTIO_GSI	5
+enum { VIO_BLK, VIO_CONSOLE, VIO_RNG, VIO_SLOTS };
+
+struct vm_virtio {
+	struct virtio_mmio *t;	/* NULL: the slot is empty (no --disk) */
+	int notify_fd;		/* ioeventfd on QueueNotify: the I/O thread serves the queues */
+	int irq_fd;		/* irqfd on the GSI: an edge per write */
+};
 
 struct vm_config {
 	const char *name;
@@ -60,6 +75,10 @@ struct vm {
 	struct rtc rtc;
 	struct debug_exit dbg;
 	struct console con;
+	struct virtio_blk blk;
+	struct virtio_console vcon;
+	struct virtio_rng rng;
+	struct vm_virtio vio[VIO_SLOTS];
 
 	struct vcpu vcpus[VM_MAX_CPUS];
 	int nr_vcpus;
