@@ -244,7 +244,8 @@ int main(void)
 
 	module_unload("hcvm");
 	module_unload("kvm_intel");
-	ret = module_load("hcvm", NULL);
+	/* HCVM_PARAMS: module parameters, e.g. apicv=0 for the emulated APIC. */
+	ret = module_load("hcvm", getenv("HCVM_PARAMS"));
 	if (ret) {
 		fprintf(stderr, "bench: loading hcvm: %s\n", strerror(-ret));
 		return 1;
