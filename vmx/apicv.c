@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <asm/apicdef.h>
