@@ -246,21 +246,31 @@ void hcvm_apicv_enter(struct hcvm_vcpu *vcpu)
  * already moved it from IRR to ISR, so its vector is SVI, and SVI differs
  * from what the entry set. Real hardware reports that vector as an external
  * interrupt in the vectoring information; Bochs reports a stale event there
- * (the last one it injected: often vector 0, or an NMI), so for external
- * interrupts and NMIs the information is rebuilt from SVI, kept when it is
- * the event hcvm injected at this entry, and dropped otherwise: hcvm is the
- * only source of those two, and the CPU of virtual interrupts.
+ * (the last one it recorded, even another VM's: vector 0, an NMI, a #UD), so
+ * once SVI moved in this run the information is rebuilt from SVI unless it
+ * names a software interrupt or exception (INT n, INT3, INTO). The price on
+ * silicon, where the information is right: a hardware exception raised by
+ * the handler of a virtual interrupt and cut short by an exit in the same
+ * run (an IST stack not mapped yet) is dropped (a fault recurs when its
+ * instruction runs again) and the interrupt delivered twice. Without a move
+ * of SVI, external interrupts and NMIs are kept when hcvm injected them at
+ * this entry and dropped otherwise: hcvm is their only source.
  */
 u32 hcvm_apicv_vectoring(struct hcvm_vcpu *vcpu, u32 info)
 {
 	const u32 type_vec = INTR_INFO_INTR_TYPE_MASK | VECTORING_INFO_VECTOR_MASK;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK, svi;
 
-	if (!hcvm_apicv_delivers(vcpu) || (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
+	if (!hcvm_apicv_delivers(vcpu))
 		return info;
 	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
-	if (svi != vcpu->entry_svi)
+	/* A delivery sets SVI to its vector (>= 16); an EOI may have lowered it to 0. */
+	if (svi != vcpu->entry_svi && svi >= 16 &&
+	    (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR ||
+	     type == INTR_TYPE_HARD_EXCEPTION))
 		return (info & ~(type_vec | INTR_INFO_DELIVER_CODE_MASK)) | INTR_TYPE_EXT_INTR | svi;
+	if (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR)
+		return info;
 	if ((vcpu->entry_intr_info & INTR_INFO_VALID_MASK) &&
 	    (vcpu->entry_intr_info & type_vec) == (info & type_vec))
 		return info;
