@@ -6,8 +6,7 @@
  *
  * An irqfd injects straight from the eventfd's wake-up (atomic context):
  * every delivery path here is atomic-safe (irqchip.h). An irqfd lives until
- * KVM_IRQFD with DEASSIGN or the VM's end; closing its eventfd only stops
- * its signals (its context stays referenced until then).
+ * KVM_IRQFD with DEASSIGN, the close of its eventfd, or the VM's end.
  *
  * ioeventfds are looked up by the vCPU exit path under RCU and changed
  * under vm->lock.
@@ -21,19 +20,24 @@
 #include <linux/slab.h>
 #include <linux/version.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include "../vcpu/vm.h"
 #include "eventfd.h"
 #include "irqchip.h"
 
 struct hcvm_irqfd {
-	struct list_head link;		/* on vm->irqfds, under vm->lock */
+	struct list_head link;		/* on vm->irqfds, under vm->irqfd_lock; empty once off */
 	struct hcvm_vm *vm;
 	struct eventfd_ctx *ctx;
 	u32 gsi;
 	wait_queue_entry_t wait;
 	poll_table pt;
-	wait_queue_head_t *wqh;
+	struct work_struct shutdown;
+	int ret;			/* of the linking in irqfd_ptable() */
 };
+
+/* Per VM, as KVM's NR_IOBUS_DEVS: each costs a lookup on every port or MMIO write. */
+#define HCVM_MAX_IOEVENTFDS	1000
 
 struct hcvm_ioeventfd {
 	struct list_head link;		/* on vm->ioeventfds: RCU readers, vm->lock writers */
@@ -57,31 +61,32 @@ static void signal(struct eventfd_ctx *ctx)
 
 /* --- irqfd ------------------------------------------------------------------ */
 
-static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
-{
-	struct hcvm_irqfd *f = container_of(wait, struct hcvm_irqfd, wait);
-	__poll_t flags = key_to_poll(key);
-	u64 cnt;
+/*
+ * Life of an irqfd (KVM's pattern): it is linked into vm->irqfds by the
+ * poll-table callback, under the eventfd's wait-queue lock, at the moment
+ * its wait entry is hooked, so nothing can find an irqfd that is not hooked
+ * yet. It is unlinked ("deactivated") under the same locks by EPOLLHUP
+ * (the eventfd's file went away), by KVM_IRQFD with DEASSIGN, or at the
+ * VM's end, and then shut down from irqfd_wq: unhooked, which waits out a
+ * wake-up in progress, and freed. Deassign and the VM's end flush irqfd_wq,
+ * so once they return no irqfd of theirs delivers anything.
+ * Lock order: the eventfd's wait-queue lock, then vm->irqfd_lock.
+ */
+static struct workqueue_struct *irqfd_wq;
 
-	if (flags & EPOLLIN) {
-		/* Consume the count so the next signal wakes us again; an edge on the GSI. */
-		eventfd_ctx_do_read(f->ctx, &cnt);
-		hcvm_irqchip_set_gsi(f->vm, f->gsi, 1);
-		hcvm_irqchip_set_gsi(f->vm, f->gsi, 0);
-	}
-	return 0;
+/* Either lock held; true if this call took it off the list. */
+static bool irqfd_deactivate(struct hcvm_irqfd *f)
+{
+	if (list_empty(&f->link))
+		return false;
+	list_del_init(&f->link);
+	queue_work(irqfd_wq, &f->shutdown);
+	return true;
 }
 
-static void irqfd_ptable(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
+static void irqfd_shutdown(struct work_struct *work)
 {
-	struct hcvm_irqfd *f = container_of(pt, struct hcvm_irqfd, pt);
-
-	f->wqh = wqh;
-	add_wait_queue_priority(wqh, &f->wait);
-}
-
-static void irqfd_free(struct hcvm_irqfd *f)
-{
+	struct hcvm_irqfd *f = container_of(work, struct hcvm_irqfd, shutdown);
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(f->ctx, &f->wait, &cnt);
@@ -89,11 +94,65 @@ static void irqfd_free(struct hcvm_irqfd *f)
 	kfree(f);
 }
 
+/* Under the eventfd's wait-queue lock: consume its count, an edge on the GSI if it had one. */
+static void irqfd_inject(struct hcvm_irqfd *f)
+{
+	u64 cnt;
+
+	eventfd_ctx_do_read(f->ctx, &cnt);
+	if (cnt) {
+		hcvm_irqchip_set_gsi(f->vm, f->gsi, 1);
+		hcvm_irqchip_set_gsi(f->vm, f->gsi, 0);
+	}
+}
+
+/* Called with the eventfd's wait-queue lock held, interrupts off. */
+static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
+{
+	struct hcvm_irqfd *f = container_of(wait, struct hcvm_irqfd, wait);
+	__poll_t flags = key_to_poll(key);
+	struct hcvm_vm *vm = f->vm;
+
+	if (flags & EPOLLIN)
+		irqfd_inject(f);	/* consumed: the next signal wakes us again */
+	if (flags & EPOLLHUP) {
+		spin_lock(&vm->irqfd_lock);
+		irqfd_deactivate(f);
+		spin_unlock(&vm->irqfd_lock);
+	}
+	return 0;
+}
+
+/*
+ * vfs_poll() of the eventfd: hook the wait entry and link the irqfd in one
+ * step, and deliver a signal that came before us, all under the wait-queue
+ * lock that wake-ups hold.
+ */
+static void irqfd_ptable(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
+{
+	struct hcvm_irqfd *f = container_of(pt, struct hcvm_irqfd, pt), *other;
+	struct hcvm_vm *vm = f->vm;
+
+	spin_lock_irq(&wqh->lock);
+	spin_lock(&vm->irqfd_lock);
+	f->ret = 0;
+	list_for_each_entry(other, &vm->irqfds, link)
+		if (other->ctx == f->ctx)
+			f->ret = -EBUSY;	/* one eventfd drives one GSI, as in KVM */
+	if (!f->ret) {
+		list_add_tail(&f->link, &vm->irqfds);
+		f->wait.flags |= WQ_FLAG_EXCLUSIVE | WQ_FLAG_PRIORITY;
+		__add_wait_queue(wqh, &f->wait);
+		irqfd_inject(f);
+	}
+	spin_unlock(&vm->irqfd_lock);
+	spin_unlock_irq(&wqh->lock);
+}
+
 static int irqfd_assign(struct hcvm_vm *vm, const struct kvm_irqfd *a)
 {
-	struct hcvm_irqfd *f, *other;
+	struct hcvm_irqfd *f;
 	struct file *file;
-	__poll_t events;
 	int ret;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
@@ -101,6 +160,10 @@ static int irqfd_assign(struct hcvm_vm *vm, const struct kvm_irqfd *a)
 		return -ENOMEM;
 	f->vm = vm;
 	f->gsi = a->gsi;
+	INIT_LIST_HEAD(&f->link);
+	INIT_WORK(&f->shutdown, irqfd_shutdown);
+	init_waitqueue_func_entry(&f->wait, irqfd_wakeup);
+	init_poll_funcptr(&f->pt, irqfd_ptable);
 	file = fget(a->fd);
 	ret = -EBADF;
 	if (!file)
@@ -110,28 +173,15 @@ static int irqfd_assign(struct hcvm_vm *vm, const struct kvm_irqfd *a)
 		ret = PTR_ERR(f->ctx);
 		goto fail_fd;
 	}
-	init_waitqueue_func_entry(&f->wait, irqfd_wakeup);
-	init_poll_funcptr(&f->pt, irqfd_ptable);
-
-	mutex_lock(&vm->lock);
-	list_for_each_entry(other, &vm->irqfds, link) {
-		if (other->ctx == f->ctx) {
-			mutex_unlock(&vm->lock);
-			ret = -EBUSY;	/* one eventfd drives one GSI, as in KVM */
-			goto fail_ctx;
-		}
-	}
-	list_add_tail(&f->link, &vm->irqfds);
-	mutex_unlock(&vm->lock);
-
-	/* Hook into the eventfd; a signal that came before us is delivered now. */
-	events = vfs_poll(file, &f->pt);
-	if (events & EPOLLIN)
-		irqfd_wakeup(&f->wait, 0, 0, poll_to_key(EPOLLIN));
+	/* From here on a linked f belongs to the list: a deassign may free it at once. */
+	vfs_poll(file, &f->pt);
+	ret = f->ret;
 	fput(file);
-	return 0;
-fail_ctx:
+	if (!ret)
+		return 0;
 	eventfd_ctx_put(f->ctx);
+	kfree(f);
+	return ret;
 fail_fd:
 	fput(file);
 fail:
@@ -141,23 +191,19 @@ fail:
 
 static int irqfd_deassign(struct hcvm_vm *vm, const struct kvm_irqfd *a)
 {
-	struct hcvm_irqfd *f, *found = NULL;
 	struct eventfd_ctx *ctx = eventfd_ctx_fdget(a->fd);
+	struct hcvm_irqfd *f, *tmp;
 
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	mutex_lock(&vm->lock);
-	list_for_each_entry(f, &vm->irqfds, link) {
-		if (f->ctx == ctx && f->gsi == a->gsi) {
-			list_del(&f->link);
-			found = f;
-			break;
-		}
-	}
-	mutex_unlock(&vm->lock);
+	spin_lock_irq(&vm->irqfd_lock);
+	list_for_each_entry_safe(f, tmp, &vm->irqfds, link)
+		if (f->ctx == ctx && f->gsi == a->gsi)
+			irqfd_deactivate(f);
+	spin_unlock_irq(&vm->irqfd_lock);
 	eventfd_ctx_put(ctx);
-	if (found)	/* none: nothing to do, as KVM */
-		irqfd_free(found);
+	/* None found is not an error, as in KVM; either way nothing delivers once we return. */
+	flush_workqueue(irqfd_wq);
 	return 0;
 }
 
@@ -170,10 +216,21 @@ long hcvm_irqfd(struct hcvm_vm *vm, const struct kvm_irqfd *a)
 	if (a->gsi >= HCVM_MAX_GSI)
 		return -EINVAL;
 	if (!READ_ONCE(vm->irqchip))
-		return -ENXIO;
+		return -EINVAL;		/* KVM's errno without an in-kernel irqchip */
 	if (a->flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return irqfd_deassign(vm, a);
 	return irqfd_assign(vm, a);
+}
+
+int hcvm_eventfd_init(void)
+{
+	irqfd_wq = alloc_workqueue("hcvm-irqfd", 0, 0);
+	return irqfd_wq ? 0 : -ENOMEM;
+}
+
+void hcvm_eventfd_exit(void)
+{
+	destroy_workqueue(irqfd_wq);
 }
 
 /* --- ioeventfd ----------------------------------------------------------------- */
@@ -187,6 +244,7 @@ static bool same_place(const struct hcvm_ioeventfd *p, const struct hcvm_ioevent
 static long ioeventfd_assign(struct hcvm_vm *vm, const struct kvm_ioeventfd *a)
 {
 	struct hcvm_ioeventfd *e, *other;
+	unsigned int n = 0;
 	int ret = 0;
 
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
@@ -205,9 +263,12 @@ static long ioeventfd_assign(struct hcvm_vm *vm, const struct kvm_ioeventfd *a)
 	e->data = a->datamatch;
 
 	mutex_lock(&vm->lock);
-	list_for_each_entry(other, &vm->ioeventfds, link)
+	list_for_each_entry(other, &vm->ioeventfds, link) {
 		if (same_place(other, e))
 			ret = -EEXIST;
+		if (++n >= HCVM_MAX_IOEVENTFDS && !ret)
+			ret = -ENOSPC;	/* as KVM's bus of 1000 devices */
+	}
 	if (!ret)
 		list_add_tail_rcu(&e->link, &vm->ioeventfds);
 	mutex_unlock(&vm->lock);
@@ -299,10 +360,13 @@ void hcvm_eventfds_destroy(struct hcvm_vm *vm)
 	struct hcvm_irqfd *f, *fn;
 	struct hcvm_ioeventfd *e, *en;
 
-	list_for_each_entry_safe(f, fn, &vm->irqfds, link) {
-		list_del(&f->link);
-		irqfd_free(f);
-	}
+	spin_lock_irq(&vm->irqfd_lock);
+	list_for_each_entry_safe(f, fn, &vm->irqfds, link)
+		irqfd_deactivate(f);
+	spin_unlock_irq(&vm->irqfd_lock);
+	/* Also the shutdowns EPOLLHUP queued: none may outlive the VM. */
+	flush_workqueue(irqfd_wq);
+	/* No vCPU runs any more: the exit path, their only reader, is gone. */
 	list_for_each_entry_safe(e, en, &vm->ioeventfds, link) {
 		list_del(&e->link);
 		eventfd_ctx_put(e->ctx);

@@ -198,7 +198,8 @@ static enum hrtimer_restart pit_expired(struct hrtimer *t)
 	hcvm_irqchip_set_gsi(c->vm, 0, 1);
 	hcvm_irqchip_set_gsi(c->vm, 0, 0);
 	raw_spin_lock_irqsave(&c->lock, flags);
-	next = c->pit_next ? hcvm_pit_irq0_next(&c->pit, c->pit_next) : 0;
+	/* Edges the host was too busy to raise are merged into this one (see lapic.c). */
+	next = c->pit_next ? hcvm_pit_irq0_next(&c->pit, max(c->pit_next, ktime_get_ns())) : 0;
 	if (next && next < c->pit_next + PIT_MIN_PERIOD_NS)
 		next = c->pit_next + PIT_MIN_PERIOD_NS;
 	/* A port write may have re-armed the timer meanwhile: that arming wins. */
@@ -563,6 +564,12 @@ fail:
 	return ret;
 }
 
+void hcvm_irqchip_stop(struct hcvm_vm *vm)
+{
+	if (vm->irqchip)
+		hrtimer_cancel(&vm->irqchip->pit_timer);
+}
+
 void hcvm_irqchip_destroy(struct hcvm_vm *vm)
 {
 	struct hcvm_irqchip *c = vm->irqchip;
@@ -613,8 +620,35 @@ static long signal_msi(struct hcvm_vm *vm, struct kvm_msi __user *argp)
 	return hcvm_lapic_deliver(vm, &irq);
 }
 
+/*
+ * What each irqchip ioctl needs, checked before its argument is read, with
+ * the errno KVM gives when it is missing.
+ */
+static const struct {
+	unsigned int cmd;
+	bool chip, pit;
+	int err;
+} needs[] = {
+	{ KVM_IRQ_LINE, true, false, -ENXIO },
+	{ KVM_IRQ_LINE_STATUS, true, false, -ENXIO },
+	{ KVM_SIGNAL_MSI, true, false, -EINVAL },
+	{ KVM_SET_GSI_ROUTING, true, false, -EINVAL },
+	{ KVM_GET_IRQCHIP, true, false, -ENXIO },
+	{ KVM_SET_IRQCHIP, true, false, -ENXIO },
+	{ KVM_CREATE_PIT2, true, false, -ENOENT },
+	{ KVM_GET_PIT2, true, true, -ENXIO },
+	{ KVM_SET_PIT2, true, true, -ENXIO },
+};
+
 long hcvm_irqchip_ioctl(struct hcvm_vm *vm, unsigned int cmd, void __user *argp)
 {
+	struct hcvm_irqchip *c = chip_of(vm);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(needs); i++)
+		if (needs[i].cmd == cmd &&
+		    ((needs[i].chip && !c) || (needs[i].pit && !READ_ONCE(c->has_pit))))
+			return needs[i].err;
 	switch (cmd) {
 	case KVM_CREATE_IRQCHIP:
 		return create_irqchip(vm);

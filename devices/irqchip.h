@@ -23,6 +23,8 @@ struct hcvm_vcpu;
 
 /* VM ioctls of the irqchip family; -ENOTTY for any other. */
 long hcvm_irqchip_ioctl(struct hcvm_vm *vm, unsigned int cmd, void __user *argp);
+/* The VM's end, before any vCPU goes: the PIT's timer stops. */
+void hcvm_irqchip_stop(struct hcvm_vm *vm);
 void hcvm_irqchip_destroy(struct hcvm_vm *vm);
 
 /* Raise or lower a GSI through the routing table: KVM_IRQ_LINE_STATUS's status. */

@@ -301,8 +301,13 @@ static enum hrtimer_restart timer_expired(struct hrtimer *t)
 
 	timer_fire(apic);
 	if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_PERIODIC && apic->period) {
-		hrtimer_add_expires_ns(t, apic->period);
-		apic->timer_start += apic->period;
+		/*
+		 * Periods the host was too busy to fire on are merged into
+		 * this one: a host slower than the period must not spend all
+		 * its time in this callback (an interrupt storm a guest asked for).
+		 */
+		apic->timer_start += apic->period *
+				     hrtimer_forward_now(t, ns_to_ktime(apic->period));
 		return HRTIMER_RESTART;
 	}
 	if (LVT_TIMER_MODE(reg(apic, APIC_LVTT)) == TIMER_TSCDEADLINE)
@@ -732,6 +737,12 @@ int hcvm_lapic_create(struct hcvm_vcpu *vcpu)
 	/* Release: deliveries from other CPUs find the APIC only once it is whole. */
 	smp_store_release(&vcpu->lapic, apic);
 	return 0;
+}
+
+void hcvm_lapic_stop(struct hcvm_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		hrtimer_cancel(&vcpu->lapic->timer);
 }
 
 void hcvm_lapic_destroy(struct hcvm_vcpu *vcpu)

@@ -42,6 +42,8 @@ struct hcvm_lapic {
 };
 
 int hcvm_lapic_create(struct hcvm_vcpu *vcpu);
+/* The VM's end, before any vCPU goes: the timer stops (waits out a running expiry). */
+void hcvm_lapic_stop(struct hcvm_vcpu *vcpu);
 void hcvm_lapic_destroy(struct hcvm_vcpu *vcpu);
 /* Power-on or INIT state (INIT keeps the APIC base and ID). */
 void hcvm_lapic_reset(struct hcvm_lapic *apic, bool init);

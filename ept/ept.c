@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * EPT page tables. Leaves point at host pages pinned when the leaf was made
- * (see mmu.c); a zapped leaf's pages are unpinned only after every CPU has
- * dropped its cached translations, so a guest can never reach a page the
- * host has reused.
+ * (see mmu.c); a zapped leaf's pages are unpinned, and a zapped table freed,
+ * only after every CPU has dropped its cached translations, so a guest can
+ * never reach a page the host has reused.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/mm_types.h>
 #include <linux/smp.h>
 #include <asm/io.h>
 #include "../vmx/insn.h"
@@ -36,8 +37,9 @@ static bool is_leaf(u64 e, int level)
 	return level == 1 || (e & EPT_LARGE);
 }
 
-int hcvm_ept_init(struct hcvm_ept *ept)
+int hcvm_ept_init(struct hcvm_ept *ept, struct mm_struct *mm)
 {
+	ept->mm = mm;
 	ept->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!ept->root)
 		return -ENOMEM;
@@ -57,42 +59,32 @@ void hcvm_ept_flush_all_cpus(struct hcvm_ept *ept)
 	on_each_cpu(flush_this_cpu, ept, 1);
 }
 
-/* Leaves cleared but not yet unpinned: unpinned after the next flush. */
-struct zap_batch {
-	unsigned int n;
-	struct { u64 pfn; unsigned int npages; } leaf[32];
-};
-
-static void unpin_batch(struct hcvm_ept *ept, struct zap_batch *b)
+void hcvm_ept_unpin(struct hcvm_ept *ept, struct page *page, unsigned int n)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	if (!b->n)
-		return;
-	hcvm_ept_flush_all_cpus(ept);
-	for (i = 0; i < b->n; i++)
-		for (j = 0; j < b->leaf[i].npages; j++)
-			unpin_user_page(pfn_to_page(b->leaf[i].pfn + j));
-	b->n = 0;
+	for (i = 0; i < n; i++)
+		unpin_user_page(nth_page(page, i));
+	atomic64_sub(n, &ept->mm->pinned_vm);
 }
 
-static void zap_leaf(struct hcvm_ept *ept, u64 *e, int level, struct zap_batch *b)
+/*
+ * Zapping is two walks around one flush of every CPU's EPT translations.
+ * The first makes the range's entries non-present by clearing RWX, keeping
+ * the rest (the page frame, the size) and a mark (ZAPPED); a table whose
+ * whole span is in the range is detached from its parent the same way. The
+ * second, after the flush, unpins what the marked leaves pointed at and
+ * frees the detached tables. The MMU lock is held throughout: nothing sees
+ * the marked entries in between.
+ */
+#define EPT_ZAPPED		BIT_ULL(53)
+
+static void mark(u64 *e)
 {
-	if (*e & HCVM_EPT_NOPIN) {
-		WRITE_ONCE(*e, 0);	/* its owner frees it after the flush */
-		return;
-	}
-	if (b->n == ARRAY_SIZE(b->leaf))
-		unpin_batch(ept, b);
-	b->leaf[b->n].pfn = (*e & EPT_ADDR_MASK) >> PAGE_SHIFT;
-	b->leaf[b->n].npages = level == 2 ? EPT_ENTRIES : 1;
-	b->n++;
-	WRITE_ONCE(*e, 0);
+	WRITE_ONCE(*e, (*e & ~HCVM_EPT_RWX) | EPT_ZAPPED);
 }
 
-/* Zap leaves in [start, end) below @table at @level; free subtables if @free. */
-static void zap_range(struct hcvm_ept *ept, u64 *table, int level, u64 base,
-		      u64 start, u64 end, bool free, struct zap_batch *b)
+static void mark_range(u64 *table, int level, u64 base, u64 start, u64 end)
 {
 	u64 span = 1ULL << (12 + 9 * (level - 1));
 	unsigned int i;
@@ -102,38 +94,73 @@ static void zap_range(struct hcvm_ept *ept, u64 *table, int level, u64 base,
 
 		if (lo >= end || lo + span <= start || !(*e & HCVM_EPT_RWX))
 			continue;
-		if (is_leaf(*e, level)) {
-			zap_leaf(ept, e, level, b);
+		if (!is_leaf(*e, level)) {
+			mark_range(entry_table(*e), level - 1, lo, start, end);
+			if (lo >= start && lo + span <= end)
+				mark(e);	/* detached: the CPU walks no more of it */
 			continue;
 		}
-		zap_range(ept, entry_table(*e), level - 1, lo, start, end, free, b);
-		if (free) {
-			free_page((unsigned long)entry_table(*e));
-			WRITE_ONCE(*e, 0);
+		mark(e);
+	}
+}
+
+/* After the flush: release what marked entries (or detached tables, @all) hold. */
+static void release_range(struct hcvm_ept *ept, u64 *table, int level, u64 base, u64 start,
+			  u64 end, bool all)
+{
+	u64 span = 1ULL << (12 + 9 * (level - 1));
+	unsigned int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		u64 lo = base + i * span, *e = &table[i], v = *e;
+
+		if (!all && (lo >= end || lo + span <= start))
+			continue;
+		if (!is_leaf(v, level) && (v & (HCVM_EPT_RWX | EPT_ZAPPED))) {
+			release_range(ept, entry_table(v), level - 1, lo, start, end,
+				      all || (v & EPT_ZAPPED));
+			if (v & EPT_ZAPPED) {
+				free_page((unsigned long)entry_table(v));
+				WRITE_ONCE(*e, 0);
+			}
+			continue;
 		}
+		if (!(v & EPT_ZAPPED))
+			continue;
+		/* A page someone else owns (hcvm_mmu_map_fixed()) is theirs to free. */
+		if (!(v & HCVM_EPT_NOPIN))
+			hcvm_ept_unpin(ept, pfn_to_page((v & EPT_ADDR_MASK) >> PAGE_SHIFT),
+				       level == 2 ? EPT_ENTRIES : 1);
+		WRITE_ONCE(*e, 0);
 	}
 }
 
 void hcvm_ept_zap(struct hcvm_ept *ept, u64 gpa, u64 size)
 {
-	struct zap_batch b = { .n = 0 };
-
-	zap_range(ept, ept->root, EPT_LEVELS, 0, gpa, gpa + size, false, &b);
-	unpin_batch(ept, &b);
+	mark_range(ept->root, EPT_LEVELS, 0, gpa, gpa + size);
+	hcvm_ept_flush_all_cpus(ept);
+	release_range(ept, ept->root, EPT_LEVELS, 0, gpa, gpa + size, false);
 }
 
 void hcvm_ept_free(struct hcvm_ept *ept)
 {
-	struct zap_batch b = { .n = 0 };
-
 	if (!ept->root)
 		return;
-	zap_range(ept, ept->root, EPT_LEVELS, 0, 0, ~0ULL, true, &b);
-	/* Flush even with nothing pinned: the tables themselves may be cached. */
-	hcvm_ept_flush_all_cpus(ept);
-	unpin_batch(ept, &b);
+	/* Flush even with nothing mapped: the tables themselves may be cached. */
+	hcvm_ept_zap(ept, 0, 1ULL << (12 + 9 * EPT_LEVELS));
 	free_page((unsigned long)ept->root);
 	ept->root = NULL;
+}
+
+/* A table left empty by zaps of parts of its span. */
+static bool table_empty(u64 *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++)
+		if (table[i])
+			return false;
+	return true;
 }
 
 int hcvm_ept_map(struct hcvm_ept *ept, u64 gpa, u64 hpa, u64 prot, bool huge)
@@ -155,6 +182,15 @@ int hcvm_ept_map(struct hcvm_ept *ept, u64 gpa, u64 hpa, u64 prot, bool huge)
 		table = entry_table(*e);
 	}
 	e = &table[ept_index(gpa, leaf_level)];
+	/*
+	 * A 2 MiB leaf where an emptied table of 4 KiB leaves hangs: the table
+	 * goes. Its entries were zapped and flushed: no CPU caches them.
+	 */
+	if (huge && (*e & HCVM_EPT_RWX) && !is_leaf(*e, leaf_level) &&
+	    table_empty(entry_table(*e))) {
+		free_page((unsigned long)entry_table(*e));
+		WRITE_ONCE(*e, 0);
+	}
 	if (*e & HCVM_EPT_RWX)
 		return -EEXIST;
 	WRITE_ONCE(*e, hpa | prot | EPT_MEMTYPE_WB | EPT_IGNORE_PAT | (huge ? EPT_LARGE : 0));

@@ -15,12 +15,18 @@
 /* Ignored by the CPU: a page hcvm owns (not a pinned guest page), never unpinned. */
 #define HCVM_EPT_NOPIN	BIT_ULL(52)
 
+struct mm_struct;
+struct page;
+
 struct hcvm_ept {
 	u64 *root;		/* the PML4 table */
 	u64 eptp;
+	struct mm_struct *mm;	/* charged for the pinned pages (mm->pinned_vm) */
 };
 
-int hcvm_ept_init(struct hcvm_ept *ept);
+int hcvm_ept_init(struct hcvm_ept *ept, struct mm_struct *mm);
+/* Unpin @n pages from @page on (one run) and take them off the mm's charge. */
+void hcvm_ept_unpin(struct hcvm_ept *ept, struct page *page, unsigned int n);
 /* Unmap everything (unpinning the pages), flush every CPU, free the tables. */
 void hcvm_ept_free(struct hcvm_ept *ept);
 /* Map one page (2 MiB if @huge) of host-physical @hpa at @gpa with @prot. */

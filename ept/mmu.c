@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Memory slots to EPT: slot changes, EPT-violation handling, guest memory copies. */
+#include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <asm/io.h>
 #include <linux/uaccess.h>
@@ -8,12 +10,35 @@
 
 #define HUGE_PAGES	512	/* 4 KiB pages in a 2 MiB leaf */
 
-int hcvm_mmu_init(struct hcvm_mmu *mmu, bool huge_pages)
+int hcvm_mmu_init(struct hcvm_mmu *mmu, bool huge_pages, struct mm_struct *mm)
 {
 	mutex_init(&mmu->lock);
 	memset(&mmu->slots, 0, sizeof(mmu->slots));
 	mmu->huge_pages = huge_pages;
-	return hcvm_ept_init(&mmu->ept);
+	return hcvm_ept_init(&mmu->ept, mm);
+}
+
+/*
+ * Pin guest memory for EPT leaves, charged to the VM's mm as VFIO and RDMA
+ * do: pinned pages count in mm->pinned_vm (VmPin in /proc/PID/status) and,
+ * without CAP_IPC_LOCK, stay within RLIMIT_MEMLOCK. Pages beyond it are
+ * not pinned: the fault fails with -ENOMEM. Returns the pages pinned.
+ */
+static int pin(struct hcvm_mmu *mmu, unsigned long hva, int n, unsigned int gup,
+	       struct page **pages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	int got = pin_user_pages_fast(hva, n, gup, pages);
+
+	if (got <= 0)
+		return got;
+	if (atomic64_add_return(got, &mmu->ept.mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		unpin_user_pages(pages, got);
+		atomic64_sub(got, &mmu->ept.mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return got;
 }
 
 void hcvm_mmu_destroy(struct hcvm_mmu *mmu)
@@ -69,12 +94,13 @@ static bool huge_fits(struct hcvm_mmu *mmu, const struct hcvm_memslot *s, u64 gf
 }
 
 /* Pin the 512 pages of a 2 MiB block; true if they are one aligned run. */
-static bool pin_huge(unsigned long hva, unsigned int gup, struct page **pages)
+static bool pin_huge(struct hcvm_mmu *mmu, unsigned long hva, unsigned int gup,
+		     struct page **pages)
 {
 	unsigned long pfn;
 	int n, i;
 
-	n = pin_user_pages_fast(hva, HUGE_PAGES, gup, pages);
+	n = pin(mmu, hva, HUGE_PAGES, gup, pages);
 	if (n <= 0)
 		return false;
 	pfn = page_to_pfn(pages[0]);
@@ -84,6 +110,7 @@ static bool pin_huge(unsigned long hva, unsigned int gup, struct page **pages)
 	if (n == HUGE_PAGES && i == n && !(pfn & (HUGE_PAGES - 1)))
 		return true;
 	unpin_user_pages(pages, n);
+	atomic64_sub(n, &mmu->ept.mm->pinned_vm);
 	return false;
 }
 
@@ -105,14 +132,13 @@ static void fault_around(struct hcvm_mmu *mmu, const struct hcvm_memslot *s, u64
 	struct page *pages[AROUND_PAGES];
 	int n, i;
 
-	n = pin_user_pages_fast(s->hva + ((first - s->base_gfn) << PAGE_SHIFT), end - first,
-				gup, pages);
+	n = pin(mmu, s->hva + ((first - s->base_gfn) << PAGE_SHIFT), end - first, gup, pages);
 	for (i = 0; i < n; i++) {
 		u64 g = (first + i) << PAGE_SHIFT;
 
 		if (first + i == gfn || (hcvm_ept_lookup(&mmu->ept, g) & HCVM_EPT_RWX) ||
 		    hcvm_ept_map(&mmu->ept, g, page_to_phys(pages[i]), prot, false))
-			unpin_user_page(pages[i]);
+			hcvm_ept_unpin(&mmu->ept, pages[i], 1);
 	}
 }
 
@@ -142,27 +168,34 @@ int hcvm_mmu_fault(struct hcvm_mmu *mmu, u64 gpa, bool write)
 		prot |= HCVM_EPT_W;
 	}
 	hva = s->hva + ((gfn - s->base_gfn) << PAGE_SHIFT);
-	if (pin_user_pages_fast(hva, 1, gup, &page) != 1) {
-		ret = -EFAULT;
+	ret = pin(mmu, hva, 1, gup, &page);
+	if (ret != 1) {
+		ret = ret ?: -EFAULT;
 		goto out;
 	}
+	ret = 0;
 	if (huge_fits(mmu, s, gfn, page)) {
 		pages = kmalloc_array(HUGE_PAGES, sizeof(*pages), GFP_KERNEL);
-		if (pages && pin_huge(hva & ~(HUGE_PAGES * PAGE_SIZE - 1), gup, pages)) {
-			unpin_user_page(page);
-			page = pages[0];
+		if (pages && pin_huge(mmu, hva & ~(HUGE_PAGES * PAGE_SIZE - 1), gup, pages)) {
 			ret = hcvm_ept_map(&mmu->ept, gpa & ~(HUGE_PAGES * PAGE_SIZE - 1),
-					   page_to_phys(page), prot, true);
-			if (ret)
-				unpin_user_pages(pages, HUGE_PAGES);
-			kfree(pages);
-			goto out;
+					   page_to_phys(pages[0]), prot, true);
+			if (!ret) {
+				hcvm_ept_unpin(&mmu->ept, page, 1);	/* the block holds it */
+				kfree(pages);
+				goto out;
+			}
+			/* 4 KiB leaves already in the block: it stays one of 4 KiB pages. */
+			hcvm_ept_unpin(&mmu->ept, pages[0], HUGE_PAGES);
 		}
 		kfree(pages);
+		if (ret && ret != -EEXIST) {
+			hcvm_ept_unpin(&mmu->ept, page, 1);
+			goto out;
+		}
 	}
 	ret = hcvm_ept_map(&mmu->ept, gpa & PAGE_MASK, page_to_phys(page), prot, false);
 	if (ret)
-		unpin_user_page(page);
+		hcvm_ept_unpin(&mmu->ept, page, 1);
 	else
 		fault_around(mmu, s, gfn, gup, prot);
 out:

@@ -28,7 +28,7 @@ struct hcvm_mmu {
 /* hcvm_mmu_fault() result for an address with no memory: emulate as MMIO. */
 #define HCVM_MMU_MMIO	1
 
-int hcvm_mmu_init(struct hcvm_mmu *mmu, bool huge_pages);
+int hcvm_mmu_init(struct hcvm_mmu *mmu, bool huge_pages, struct mm_struct *mm);
 void hcvm_mmu_destroy(struct hcvm_mmu *mmu);
 int hcvm_mmu_set_region(struct hcvm_mmu *mmu, const struct kvm_userspace_memory_region *req);
 /* Resolve an EPT violation: 0 (mapped), HCVM_MMU_MMIO or -errno. */

@@ -4,7 +4,9 @@
  * VMRESUME, and on VM exit (HOST_RIP = hcvm_vmx_exit, HOST_RSP = the stack
  * this function built) store them back. Everything else (RIP, RSP, RFLAGS,
  * control and segment registers, EFER, PAT) is switched by the VMCS itself;
- * CR2 and XCR0 are switched in C around the call.
+ * the rest in C around the call (switch.c). The speculation barriers that
+ * must sit right at the transition are here, each patched in only where the
+ * host kernel's mitigation state asks for it (its X86_FEATURE_* flags).
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -51,8 +53,8 @@ SYM_FUNC_START(hcvm_vmx_enter)
 	jna .Lfail
 
 	mov %rdi, %rax
-	/* ZF from this test survives the loads below (MOV leaves flags). */
-	test %sil, %sil
+	/* CF = launched: the loads below (MOV) and VERW (ZF only) leave it. */
+	bt $0, %esi
 
 	mov R_CX(%rax), %rcx
 	mov R_DX(%rax), %rdx
@@ -70,7 +72,9 @@ SYM_FUNC_START(hcvm_vmx_enter)
 	mov R_15(%rax), %r15
 	mov R_AX(%rax), %rax
 
-	jz .Llaunch
+	/* MDS, TAA, MMIO stale data: VERW clears the CPU buffers if the host's mitigation says so. */
+	VM_CLEAR_CPU_BUFFERS
+	jnc .Llaunch
 	/* A VM exit continues at hcvm_vmx_exit with the stack as it is here. */
 	UNWIND_HINT_SAVE
 .Lresume:
@@ -105,6 +109,14 @@ SYM_INNER_LABEL(hcvm_vmx_exit, SYM_L_GLOBAL)
 	mov %r14, R_14(%rax)
 	mov %r15, R_15(%rax)
 	popq R_AX(%rax)
+
+	/*
+	 * Before the first RET: return predictions the guest left are replaced
+	 * (retbleed, Spectre v2), and the branch history cleared where the
+	 * host's mitigations ask for it (BHI). Both are patched in only then.
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, X86_FEATURE_RSB_VMEXIT_LITE
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	/* Leave no guest value in a caller-saved register. */
 	xor %ecx, %ecx

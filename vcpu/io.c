@@ -194,7 +194,9 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 	run->io.port = q >> 16;
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	/* What completes the exit is kept here: the run page is userspace's to scribble on. */
 	vcpu->pio.string = string;
+	vcpu->pio.size = size;
 	vcpu->next_rip = vmcs_read(GUEST_RIP) + vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 
 	if (!string) {
@@ -225,7 +227,6 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 		return 1;
 	}
 	count = min_t(u64, count, PAGE_SIZE / size);
-	vcpu->pio.size = size;
 	vcpu->pio.rep = rep;
 	vcpu->pio.step = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -(int)size : size;
 	vcpu->pio.mask = mask;
@@ -298,8 +299,8 @@ int hcvm_complete_userspace_exit(struct hcvm_vcpu *vcpu)
 	case HCVM_PENDING_PIO_IN:
 		if (vcpu->pio.string)
 			return complete_ins(vcpu);
-		memcpy(&data, vcpu->pio_data, vcpu->run->io.size);
-		pio_in_to_rax(vcpu, data, vcpu->run->io.size);
+		memcpy(&data, vcpu->pio_data, vcpu->pio.size);
+		pio_in_to_rax(vcpu, data, vcpu->pio.size);
 		vmcs_write(GUEST_RIP, vcpu->next_rip);
 		break;
 	case HCVM_PENDING_MMIO_READ:

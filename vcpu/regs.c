@@ -17,6 +17,7 @@
 #include "../vmx/vmcs.h"
 #include "../devices/lapic.h"
 #include "events.h"
+#include "ioctl.h"
 #include "regs.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -32,6 +33,20 @@ u64 hcvm_read_cr0(struct hcvm_vcpu *vcpu)
 	u64 mask = vmcs_read(CR0_GUEST_HOST_MASK);
 
 	return (vmcs_read(GUEST_CR0) & ~mask) | (vmcs_read(CR0_READ_SHADOW) & mask);
+}
+
+/*
+ * CR4 bits the guest may not set exit on MOV to CR4 (the CPU's fixed ones,
+ * those its CPUID does not offer); the others are the guest's. Called when
+ * the CPUID changes; the read shadow keeps the guest's view.
+ */
+void hcvm_update_cr4_mask(struct hcvm_vcpu *vcpu)
+{
+	u64 cr4 = hcvm_read_cr4(vcpu);
+
+	vmcs_write(CR4_GUEST_HOST_MASK, hcvm_caps.cr4_fixed0 |
+		   ~(CR4_GUEST_OK & hcvm_guest_cr4_allowed(vcpu)));
+	vmcs_write(CR4_READ_SHADOW, cr4);
 }
 
 u64 hcvm_read_cr4(struct hcvm_vcpu *vcpu)
@@ -57,9 +72,7 @@ static bool cr0_valid(u64 cr0, u64 cr4, u64 efer)
 
 static bool cr4_valid(struct hcvm_vcpu *vcpu, u64 cr4, u64 efer)
 {
-	if (cr4 & ~CR4_GUEST_OK)
-		return false;
-	if ((cr4 & X86_CR4_OSXSAVE) && !hcvm_guest_has_xsave(vcpu))
+	if (cr4 & ~(CR4_GUEST_OK & hcvm_guest_cr4_allowed(vcpu)))
 		return false;
 	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return false;
@@ -222,8 +235,9 @@ static struct kvm_segment *sregs_seg(struct kvm_sregs *s, int i)
 	return segs[i];
 }
 
-static void get_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
+static int get_sregs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_sregs *s = arg;
 	int i;
 
 	memset(s, 0, sizeof(*s));
@@ -243,10 +257,12 @@ static void get_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
 	if (vcpu->user_irq >= 0)
 		s->interrupt_bitmap[vcpu->user_irq / 64] = 1ULL << (vcpu->user_irq % 64);
+	return 0;
 }
 
-static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
+static int set_sregs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_sregs *s = arg;
 	int i;
 
 	/* KVM's rules: LME with paging means LMA and PAE; LMA means exactly that. */
@@ -290,8 +306,9 @@ static int set_sregs(struct hcvm_vcpu *vcpu, struct kvm_sregs *s)
 
 /* --- General-purpose registers ------------------------------------------ */
 
-static void get_regs(struct hcvm_vcpu *vcpu, struct kvm_regs *r)
+static int get_regs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_regs *r = arg;
 	const u64 *g = vcpu->gprs;
 
 	*r = (struct kvm_regs) {
@@ -302,10 +319,12 @@ static void get_regs(struct hcvm_vcpu *vcpu, struct kvm_regs *r)
 		.rsp = vmcs_read(GUEST_RSP), .rip = vmcs_read(GUEST_RIP),
 		.rflags = vmcs_read(GUEST_RFLAGS),
 	};
+	return 0;
 }
 
-static void set_regs(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
+static int set_regs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	const struct kvm_regs *r = arg;
 	u64 *g = vcpu->gprs;
 
 	g[HCVM_RAX] = r->rax;
@@ -328,12 +347,14 @@ static void set_regs(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
 	vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
 	/* New registers abandon an instruction waiting for userspace data. */
 	vcpu->pending = HCVM_PENDING_NONE;
+	return 0;
 }
 
 /* --- FPU, XCRs, MP state, events ----------------------------------------- */
 
-static void get_fpu(struct hcvm_vcpu *vcpu, struct kvm_fpu *f)
+static int get_fpu(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_fpu *f = arg;
 	struct fxregs_state *fx = &vcpu->fpu.fpstate->regs.fxsave;
 
 	memset(f, 0, sizeof(*f));
@@ -346,13 +367,33 @@ static void get_fpu(struct hcvm_vcpu *vcpu, struct kvm_fpu *f)
 	f->last_dp = fx->rdp;
 	memcpy(f->xmm, fx->xmm_space, sizeof(f->xmm));
 	f->mxcsr = fx->mxcsr;
+	return 0;
 }
 
-static int set_fpu(struct hcvm_vcpu *vcpu, const struct kvm_fpu *f)
+/* The MXCSR bits this CPU has: FXSAVE stores them (0 there means the default). */
+static u32 host_mxcsr_mask(void)
 {
+	struct fxregs_state *fx = kzalloc(sizeof(*fx), GFP_KERNEL);
+	u32 mask = 0x0000ffbf;
+
+	if (!fx)
+		return mask;
+	kernel_fpu_begin();
+	asm volatile("fxsaveq %0" : "=m"(*fx));
+	kernel_fpu_end();
+	if (fx->mxcsr_mask)
+		mask = fx->mxcsr_mask;
+	kfree(fx);
+	return mask;
+}
+
+static int set_fpu(struct hcvm_vcpu *vcpu, void *arg)
+{
+	const struct kvm_fpu *f = arg;
 	struct fxregs_state *fx = &vcpu->fpu.fpstate->regs.fxsave;
 
-	if (f->mxcsr & ~fx->mxcsr_mask && fx->mxcsr_mask)
+	/* A bit the CPU lacks would make the FPU restore before the next entry fault. */
+	if (f->mxcsr & ~host_mxcsr_mask())
 		return -EINVAL;
 	memcpy(fx->st_space, f->fpr, sizeof(f->fpr));
 	fx->cwd = f->fcw;
@@ -368,8 +409,9 @@ static int set_fpu(struct hcvm_vcpu *vcpu, const struct kvm_fpu *f)
 	return 0;
 }
 
-static void get_events(struct hcvm_vcpu *vcpu, struct kvm_vcpu_events *e)
+static int get_events(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_vcpu_events *e = arg;
 	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	u32 entry = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
 
@@ -392,10 +434,12 @@ static void get_events(struct hcvm_vcpu *vcpu, struct kvm_vcpu_events *e)
 	e->sipi_vector = vcpu->sipi_vector;
 	e->flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING |
 		   KVM_VCPUEVENT_VALID_SIPI_VECTOR;
+	return 0;
 }
 
-static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
+static int set_events(struct hcvm_vcpu *vcpu, void *arg)
 {
+	const struct kvm_vcpu_events *e = arg;
 	u32 intr;
 
 	if (e->flags & ~(KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING |
@@ -426,29 +470,19 @@ static int set_events(struct hcvm_vcpu *vcpu, const struct kvm_vcpu_events *e)
 	return 0;
 }
 
-/* Copy a struct in, run @body, copy it out: the shape of most ioctls here. */
-#define GET_IOCTL(type, fn) ({				\
-	type __v;					\
-	fn(vcpu, &__v);					\
-	copy_to_user(argp, &__v, sizeof(__v)) ? -EFAULT : 0; })
-#define SET_IOCTL(type, fn) ({				\
-	type __v;					\
-	copy_from_user(&__v, argp, sizeof(__v)) ? -EFAULT : fn(vcpu, &__v); })
-
-static int set_regs_ret(struct hcvm_vcpu *vcpu, const struct kvm_regs *r)
+static int get_mp_state(struct hcvm_vcpu *vcpu, void *arg)
 {
-	set_regs(vcpu, r);
+	struct kvm_mp_state *mp = arg;
+
+	hcvm_events_accept(vcpu);
+	mp->mp_state = vcpu->mp_state;
 	return 0;
 }
 
-static void get_mp_state(struct hcvm_vcpu *vcpu, struct kvm_mp_state *mp)
+static int set_mp_state(struct hcvm_vcpu *vcpu, void *arg)
 {
-	hcvm_events_accept(vcpu);
-	mp->mp_state = vcpu->mp_state;
-}
+	const struct kvm_mp_state *mp = arg;
 
-static int set_mp_state(struct hcvm_vcpu *vcpu, const struct kvm_mp_state *mp)
-{
 	switch (mp->mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
 	case KVM_MP_STATE_HALTED:
@@ -474,16 +508,20 @@ static int set_mp_state(struct hcvm_vcpu *vcpu, const struct kvm_mp_state *mp)
 	return 0;
 }
 
-static void get_xcrs(struct hcvm_vcpu *vcpu, struct kvm_xcrs *x)
+static int get_xcrs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	struct kvm_xcrs *x = arg;
+
 	memset(x, 0, sizeof(*x));
 	x->nr_xcrs = 1;
 	x->xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
 	x->xcrs[0].value = vcpu->xcr0;
+	return 0;
 }
 
-static int set_xcrs(struct hcvm_vcpu *vcpu, const struct kvm_xcrs *x)
+static int set_xcrs(struct hcvm_vcpu *vcpu, void *arg)
 {
+	const struct kvm_xcrs *x = arg;
 	u32 i;
 
 	if (x->nr_xcrs > KVM_MAX_XCRS || x->flags)
@@ -495,70 +533,101 @@ static int set_xcrs(struct hcvm_vcpu *vcpu, const struct kvm_xcrs *x)
 	return 0;
 }
 
+static int get_lapic(struct hcvm_vcpu *vcpu, void *arg)
+{
+	return hcvm_lapic_get_state(vcpu, arg);
+}
+
+static int set_lapic(struct hcvm_vcpu *vcpu, void *arg)
+{
+	return hcvm_lapic_set_state(vcpu, arg);
+}
+
+static int interrupt(struct hcvm_vcpu *vcpu, void *arg)
+{
+	return hcvm_vcpu_interrupt(vcpu, ((struct kvm_interrupt *)arg)->irq);
+}
+
+static long get_msrs(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_msrs_ioctl(vcpu, argp, false);
+}
+
+static long set_msrs(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_msrs_ioctl(vcpu, argp, true);
+}
+
+static long get_cpuid2(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_get_cpuid2(vcpu, argp);
+}
+
+static long set_cpuid2(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_set_cpuid2(vcpu, argp);
+}
+
+static long nmi(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_vcpu_nmi(vcpu);
+}
+
+/*
+ * The vCPU ioctls besides KVM_RUN, with what each needs: a need not met
+ * fails with KVM's errno before anything is read or touched. A fixed-size
+ * argument is copied here by the size its number encodes (zeroed when it
+ * is only written back), so a handler (.fn) sees kernel memory only;
+ * variable-length ones (.raw) copy their entries themselves.
+ */
+struct vcpu_ioctl {
+	unsigned int cmd;
+	enum { ANY, LAPIC, NO_LAPIC } need;
+	int err;			/* when the need is not met */
+	int (*fn)(struct hcvm_vcpu *vcpu, void *arg);
+	long (*raw)(struct hcvm_vcpu *vcpu, void __user *argp);
+};
+
+static const struct vcpu_ioctl vcpu_ioctls[] = {
+	{ KVM_GET_REGS, .fn = get_regs },
+	{ KVM_SET_REGS, .fn = set_regs },
+	{ KVM_GET_SREGS, .fn = get_sregs },
+	{ KVM_SET_SREGS, .fn = set_sregs },
+	{ KVM_GET_FPU, .fn = get_fpu },
+	{ KVM_SET_FPU, .fn = set_fpu },
+	{ KVM_GET_XCRS, .fn = get_xcrs },
+	{ KVM_SET_XCRS, .fn = set_xcrs },
+	{ KVM_GET_MP_STATE, .fn = get_mp_state },
+	{ KVM_SET_MP_STATE, .fn = set_mp_state },
+	{ KVM_GET_VCPU_EVENTS, .fn = get_events },
+	{ KVM_SET_VCPU_EVENTS, .fn = set_events },
+	{ KVM_GET_LAPIC, LAPIC, -EINVAL, .fn = get_lapic },
+	{ KVM_SET_LAPIC, LAPIC, -EINVAL, .fn = set_lapic },
+	/* With the in-kernel irqchip, interrupts come from its devices only. */
+	{ KVM_INTERRUPT, NO_LAPIC, -ENXIO, .fn = interrupt },
+	{ KVM_NMI, .raw = nmi },
+	{ KVM_GET_MSRS, .raw = get_msrs },
+	{ KVM_SET_MSRS, .raw = set_msrs },
+	{ KVM_GET_CPUID2, .raw = get_cpuid2 },
+	{ KVM_SET_CPUID2, .raw = set_cpuid2 },
+};
+
 long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user *argp)
 {
-	switch (cmd) {
-	case KVM_GET_REGS:
-		return GET_IOCTL(struct kvm_regs, get_regs);
-	case KVM_SET_REGS:
-		return SET_IOCTL(struct kvm_regs, set_regs_ret);
-	case KVM_GET_SREGS:
-		return GET_IOCTL(struct kvm_sregs, get_sregs);
-	case KVM_SET_SREGS:
-		return SET_IOCTL(struct kvm_sregs, set_sregs);
-	case KVM_GET_FPU:
-		return GET_IOCTL(struct kvm_fpu, get_fpu);
-	case KVM_SET_FPU:
-		return SET_IOCTL(struct kvm_fpu, set_fpu);
-	case KVM_GET_XCRS:
-		return GET_IOCTL(struct kvm_xcrs, get_xcrs);
-	case KVM_SET_XCRS:
-		return SET_IOCTL(struct kvm_xcrs, set_xcrs);
-	case KVM_GET_MP_STATE:
-		return GET_IOCTL(struct kvm_mp_state, get_mp_state);
-	case KVM_SET_MP_STATE:
-		return SET_IOCTL(struct kvm_mp_state, set_mp_state);
-	case KVM_GET_VCPU_EVENTS:
-		return GET_IOCTL(struct kvm_vcpu_events, get_events);
-	case KVM_SET_VCPU_EVENTS:
-		return SET_IOCTL(struct kvm_vcpu_events, set_events);
-	case KVM_GET_MSRS:
-		return hcvm_msrs_ioctl(vcpu, argp, false);
-	case KVM_SET_MSRS:
-		return hcvm_msrs_ioctl(vcpu, argp, true);
-	case KVM_SET_CPUID2:
-		return hcvm_set_cpuid2(vcpu, argp);
-	case KVM_GET_CPUID2:
-		return hcvm_get_cpuid2(vcpu, argp);
-	case KVM_GET_LAPIC: {
-		struct kvm_lapic_state *st = kmalloc(sizeof(*st), GFP_KERNEL);
-		long ret = st ? hcvm_lapic_get_state(vcpu, st) : -ENOMEM;
+	const struct vcpu_ioctl *d;
+	void *arg;
 
-		if (!ret && copy_to_user(argp, st, sizeof(*st)))
-			ret = -EFAULT;
-		kfree(st);
-		return ret;
-	}
-	case KVM_SET_LAPIC: {
-		struct kvm_lapic_state *st = memdup_user(argp, sizeof(*st));
-		long ret;
-
-		if (IS_ERR(st))
-			return PTR_ERR(st);
-		ret = hcvm_lapic_set_state(vcpu, st);
-		kfree(st);
-		return ret;
-	}
-	case KVM_INTERRUPT: {
-		struct kvm_interrupt irq;
-
-		if (copy_from_user(&irq, argp, sizeof(irq)))
-			return -EFAULT;
-		return hcvm_vcpu_interrupt(vcpu, irq.irq);
-	}
-	case KVM_NMI:
-		return hcvm_vcpu_nmi(vcpu);
-	default:
+	for (d = vcpu_ioctls; d < vcpu_ioctls + ARRAY_SIZE(vcpu_ioctls); d++)
+		if (d->cmd == cmd)
+			break;
+	if (d == vcpu_ioctls + ARRAY_SIZE(vcpu_ioctls))
 		return -ENOTTY;
-	}
+	if ((d->need == LAPIC && !vcpu->lapic) || (d->need == NO_LAPIC && vcpu->lapic))
+		return d->err;
+	if (d->raw)
+		return d->raw(vcpu, argp);
+	arg = hcvm_ioctl_arg_in(cmd, argp);
+	if (IS_ERR(arg))
+		return PTR_ERR(arg);
+	return hcvm_ioctl_arg_out(cmd, argp, arg, d->fn(vcpu, arg));
 }

@@ -14,6 +14,7 @@ u64 hcvm_read_cr4(struct hcvm_vcpu *vcpu);
 /* Architectural checks of a guest write; 0 or -EINVAL (#GP for the guest). */
 int hcvm_set_cr0(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_cr4(struct hcvm_vcpu *vcpu, u64 val);
+void hcvm_update_cr4_mask(struct hcvm_vcpu *vcpu);
 int hcvm_set_cr3(struct hcvm_vcpu *vcpu, u64 val);
 int hcvm_set_xcr0(struct hcvm_vcpu *vcpu, u64 val);
 u64 hcvm_get_cr8(struct hcvm_vcpu *vcpu);

@@ -18,6 +18,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "../devices/lapic.h"
@@ -31,19 +32,11 @@
 #include "events.h"
 #include "io.h"
 #include "regs.h"
+#include "switch.h"
 #include "vcpu.h"
 #include "vm.h"
 
 static DEFINE_IDA(vpid_ida);
-
-static const u32 switched_msr_index[HCVM_NR_SWITCHED_MSRS] = {
-	[HCVM_MSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
-	[HCVM_MSR_STAR] = MSR_STAR,
-	[HCVM_MSR_LSTAR] = MSR_LSTAR,
-	[HCVM_MSR_CSTAR] = MSR_CSTAR,
-	[HCVM_MSR_SFMASK] = MSR_SYSCALL_MASK,
-	[HCVM_MSR_TSC_AUX] = MSR_TSC_AUX,
-};
 
 /* --- VMCS residency ------------------------------------------------------ */
 
@@ -83,33 +76,6 @@ static void vmcs_clear(struct hcvm_vcpu *vcpu)
 		smp_call_function_single(cpu, vmcs_clear_here, vcpu, 1);
 }
 
-/* Host state the VMCS does not restore: MSRs a guest may have changed. */
-static void switch_msrs_to_guest(struct hcvm_vcpu *vcpu)
-{
-	unsigned long used = vcpu->msr_used;
-	int i;
-
-	for_each_set_bit(i, &used, HCVM_NR_SWITCHED_MSRS) {
-		rdmsrl(switched_msr_index[i], vcpu->host_msrs[i]);
-		wrmsrl(switched_msr_index[i], vcpu->msr[i]);
-	}
-	vcpu->msrs_loaded = true;
-}
-
-static void switch_msrs_to_host(struct hcvm_vcpu *vcpu)
-{
-	unsigned long used = vcpu->msr_used;
-	int i;
-
-	if (!vcpu->msrs_loaded)
-		return;
-	for_each_set_bit(i, &used, HCVM_NR_SWITCHED_MSRS) {
-		rdmsrl(switched_msr_index[i], vcpu->msr[i]);
-		wrmsrl(switched_msr_index[i], vcpu->host_msrs[i]);
-	}
-	vcpu->msrs_loaded = false;
-}
-
 /* Preemption disabled. */
 static void vcpu_load_here(struct hcvm_vcpu *vcpu)
 {
@@ -126,7 +92,6 @@ static void vcpu_load_here(struct hcvm_vcpu *vcpu)
 	/* Pairs with the release in vmcs_clear_here(). */
 	old = smp_load_acquire(&vcpu->cpu);
 	moved = old != cpu;
-	u64 fs_base;
 
 	if (moved) {
 		if (old >= 0)
@@ -139,6 +104,8 @@ static void vcpu_load_here(struct hcvm_vcpu *vcpu)
 	if (p->current_vmcs != vcpu->vmcs) {
 		hcvm_vmptrld(__pa(vcpu->vmcs));
 		p->current_vmcs = vcpu->vmcs;
+		/* Another vCPU (of this VM or another) ran here: its branch predictions go. */
+		indirect_branch_prediction_barrier();
 	}
 	if (moved) {
 		hcvm_vmcs_set_host_cpu(cpu);
@@ -146,9 +113,7 @@ static void vcpu_load_here(struct hcvm_vcpu *vcpu)
 		hcvm_invvpid(HCVM_INV_SINGLE_CONTEXT, vcpu->vpid, 0);
 		hcvm_invept(HCVM_INV_SINGLE_CONTEXT, vcpu->vm->mmu.ept.eptp);
 	}
-	rdmsrl(MSR_FS_BASE, fs_base);
-	vmcs_write(HOST_FS_BASE, fs_base);
-	switch_msrs_to_guest(vcpu);
+	hcvm_switch_to_guest(vcpu);
 }
 
 static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
@@ -158,7 +123,7 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 
 static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
-	switch_msrs_to_host(container_of(pn, struct hcvm_vcpu, pn));
+	hcvm_switch_to_host(container_of(pn, struct hcvm_vcpu, pn));
 }
 
 static struct preempt_ops vcpu_preempt_ops = {
@@ -178,13 +143,11 @@ void hcvm_vcpu_put(struct hcvm_vcpu *vcpu)
 {
 	preempt_disable();
 	preempt_notifier_unregister(&vcpu->pn);
-	switch_msrs_to_host(vcpu);
+	hcvm_switch_to_host(vcpu);
 	preempt_enable();
 }
 
 /* --- The run loop -------------------------------------------------------- */
-
-static u64 host_xcr0 __read_mostly;
 
 /* Linux 6.11 renamed the field for kernel code (userspace writes it at any time). */
 #ifdef HINT_UNSAFE_IN_KVM
@@ -236,22 +199,15 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 		vmcs_write(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
-	/* host_xcr0 is 0 without XSAVE: then neither side has an XCR0. */
-	if (host_xcr0 && vcpu->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-	if (vcpu->cr2 != read_cr2())
-		native_write_cr2(vcpu->cr2);
+	hcvm_switch_enter(vcpu);
 
 	fail = hcvm_vmx_enter(vcpu->gprs, vcpu->launched);
 	WRITE_ONCE(vcpu->mode, HCVM_OUTSIDE_GUEST);
 
-	vcpu->cr2 = read_cr2();
-	if (host_xcr0 && vcpu->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
-	/* A VM exit leaves TR's limit at 0x67: the I/O bitmap must be reloaded. */
-	invalidate_tss_limit();
+	hcvm_switch_exit(vcpu);
 	reason = fail ? 0 : vmcs_read(VM_EXIT_REASON);
-	if (!fail)
+	/* An entry that failed its checks (VMfail or a failed-entry exit) launched nothing. */
+	if (!fail && !(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		vcpu->launched = true;
 	/* An NMI that made the exit belongs to the host: raise it again here. */
 	if (!fail && (u16)reason == EXIT_REASON_EXCEPTION_NMI &&
@@ -274,6 +230,7 @@ static int vcpu_run(struct hcvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int ret;
 
+	vcpu->ran = true;
 	ret = hcvm_complete_userspace_exit(vcpu);
 	if (ret <= 0)
 		return ret;
@@ -426,8 +383,6 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 
 	if (id >= HCVM_MAX_VCPUS)
 		return -EINVAL;
-	if (!host_xcr0 && boot_cpu_has(X86_FEATURE_OSXSAVE))
-		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 
 	mutex_lock(&vm->lock);
 	fd = -EEXIST;
@@ -448,7 +403,7 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 	vcpu_load_here(vcpu);
 	hcvm_vmcs_setup(vcpu, vm->mmu.ept.eptp);
 	vcpu->exec_ctrl = vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
-	switch_msrs_to_host(vcpu);
+	hcvm_switch_to_host(vcpu);
 	preempt_enable();
 
 	refcount_inc(&vm->users);

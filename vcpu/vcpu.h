@@ -54,16 +54,23 @@ struct hcvm_vcpu {
 	int cpu;			/* the CPU where the VMCS is loaded, or -1 */
 	struct list_head loaded_link;	/* on hcvm_pcpu.loaded_vmcss of that CPU */
 	bool launched;
+	bool ran;			/* KVM_RUN was called: the CPUID is fixed */
 	u16 vpid;
 	struct preempt_notifier pn;
 	unsigned long host_cr3, host_cr4;	/* as last written to the VMCS */
+	/* The host's state while the guest's is loaded (switch.c). */
 	u64 host_msrs[HCVM_NR_SWITCHED_MSRS];
-	bool msrs_loaded;
+	struct hcvm_host_state {
+		u16 ds, es, fs, gs, ldt;
+		u64 debugctl;
+	} host;
+	bool msrs_loaded;		/* the guest's state is loaded */
 
 	u64 gprs[HCVM_NR_GPRS];	/* RSP is unused: it lives in the VMCS */
 	unsigned long cr2;
 	u64 xcr0;
 	u64 dr[4], dr6;
+	bool dr7_active;		/* the guest's DR7 enables a breakpoint: load DR0-3 */
 	u64 msr[HCVM_NR_SWITCHED_MSRS];
 	/*
 	 * Bit per switched MSR to load around runs: KERNEL_GS_BASE (SWAPGS

@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 #include "../devices/eventfd.h"
 #include "../devices/irqchip.h"
+#include "../devices/lapic.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/apicv.h"
 #include "../vmx/probe.h"
@@ -52,14 +53,29 @@ long hcvm_vm_check_extension(unsigned long cap)
 	}
 }
 
+/*
+ * The last fd is gone: no ioctl and no vCPU runs. What still delivers to
+ * the vCPUs (irqfds, the PIT's and the APICs' timers, which kick vCPUs
+ * from interrupt context) is stopped first, each synchronously (a wake-up
+ * or timer callback in progress is waited for); only then do the vCPUs go,
+ * each leaving vm->vcpus[] before it is freed.
+ */
 static void vm_destroy(struct hcvm_vm *vm)
 {
+	struct hcvm_vcpu *vcpu;
 	unsigned int i;
 
 	hcvm_eventfds_destroy(vm);
+	hcvm_irqchip_stop(vm);
 	for (i = 0; i < HCVM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
-			hcvm_vcpu_destroy(vm->vcpus[i]);
+			hcvm_lapic_stop(vm->vcpus[i]);
+	for (i = 0; i < HCVM_MAX_VCPUS; i++) {
+		vcpu = vm->vcpus[i];
+		WRITE_ONCE(vm->vcpus[i], NULL);
+		if (vcpu)
+			hcvm_vcpu_destroy(vcpu);
+	}
 	hcvm_irqchip_destroy(vm);
 	hcvm_mmu_destroy(&vm->mmu);
 	hcvm_apicv_vm_destroy(vm);
@@ -139,9 +155,10 @@ int hcvm_create_vm(unsigned long type)
 		return -ENOMEM;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
+	spin_lock_init(&vm->irqfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
-	ret = hcvm_mmu_init(&vm->mmu, hcvm_caps.ept_vpid & HCVM_EPT_2M);
+	ret = hcvm_mmu_init(&vm->mmu, hcvm_caps.ept_vpid & HCVM_EPT_2M, current->mm);
 	if (ret) {
 		kfree(vm);
 		return ret;

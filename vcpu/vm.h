@@ -8,6 +8,7 @@
  *   vm->mmu.lock (memory slots, EPT)
  *   mmap_lock (taken inside pinning and guest-memory copies)
  *   eventfd wait-queue locks (an irqfd's wake-up injects from under one)
+ *   vm->irqfd_lock (the irqfd list: linked and unlinked under a wait-queue lock)
  *   the irqchip's raw spinlock (devices/irqchip.h), innermost
  * The run path takes only vcpu->mutex, vm->mmu.lock on EPT violations and
  * the irqchip lock for device accesses; deliveries to a vCPU are lock-free.
@@ -18,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include "../ept/mmu.h"
 
 #define HCVM_MAX_VCPUS	64
@@ -34,6 +36,7 @@ struct hcvm_vm {
 	unsigned int nr_vcpus;
 	struct hcvm_irqchip *irqchip;	/* NULL until KVM_CREATE_IRQCHIP */
 	struct page *apic_access_page;	/* vmx/apicv.c; NULL until needed */
+	spinlock_t irqfd_lock;		/* irqfds: see devices/eventfd.c */
 	struct list_head irqfds;
 	struct list_head ioeventfds;
 };

@@ -20,6 +20,7 @@
 #include "exits.h"
 #include "msr.h"
 #include "probe.h"
+#include "quirks.h"
 #include "vmcs.h"
 
 static bool apicv = true;
@@ -254,15 +255,16 @@ void hcvm_apicv_enter(struct hcvm_vcpu *vcpu)
  * run (an IST stack not mapped yet) is dropped (a fault recurs when its
  * instruction runs again) and the interrupt delivered twice. Without a move
  * of SVI, external interrupts and NMIs are kept when hcvm injected them at
- * this entry and dropped otherwise: hcvm is their only source.
+ * this entry and dropped otherwise: hcvm is their only source. All of this
+ * only on Bochs (quirks.c): elsewhere the information is used as it is.
  */
 u32 hcvm_apicv_vectoring(struct hcvm_vcpu *vcpu, u32 info)
 {
 	const u32 type_vec = INTR_INFO_INTR_TYPE_MASK | VECTORING_INFO_VECTOR_MASK;
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK, svi;
 
-	if (!hcvm_apicv_delivers(vcpu))
-		return info;
+	if (!hcvm_on_bochs || !hcvm_apicv_delivers(vcpu))
+		return info;	/* silicon's information is right */
 	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
 	/* A delivery sets SVI to its vector (>= 16); an EOI may have lowered it to 0. */
 	if (svi != vcpu->entry_svi && svi >= 16 &&

@@ -13,13 +13,16 @@
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
+#include <asm/traps.h>
 #include <asm/tsc.h>
 #include <asm/vmx.h>
+#include "../vcpu/regs.h"
 #include "../vcpu/vcpu.h"
 #include "apicv.h"
 #include "controls.h"
 #include "msr.h"
 #include "probe.h"
+#include "quirks.h"
 #include "vmcs.h"
 
 struct hcvm_controls hcvm_controls __ro_after_init;
@@ -36,21 +39,33 @@ struct hcvm_controls hcvm_controls __ro_after_init;
 			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING)
 #define PROC2_NEED	(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | \
 			 SECONDARY_EXEC_UNRESTRICTED_GUEST)
-#define EXIT_NEED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT | \
-			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER)
-#define ENTRY_NEED	(VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
-/* ...and use these where the CPU has them: without, the instructions #UD. */
-#define PROC2_WANT	(SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID)
 /*
- * The VMX preemption timer bounds how long a guest runs without an exit
- * (GUARD_MS). On silicon host interrupts exit anyway; emulators need not:
- * Bochs takes none while the guest runs with IF=0, so a guest spinning there
- * (a spinlock whose holder is a descheduled vCPU of the same host CPU) would
- * keep the host from ever scheduling the holder. An exit every few ms costs
- * nothing measurable and removes the dependence.
+ * The debug controls are default-1 controls that the TRUE MSRs may let go:
+ * without them the guest's DR7 and DEBUGCTL would never be loaded or saved.
  */
-#define PIN_WANT	PIN_BASED_VMX_PREEMPTION_TIMER
-#define GUARD_MS	4
+#define EXIT_NEED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT | \
+			 VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER | \
+			 VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define ENTRY_NEED	(VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER | \
+			 VM_ENTRY_LOAD_DEBUG_CONTROLS)
+/*
+ * ...and use these where the CPU has them: without, the instructions #UD
+ * (RDTSCP, INVPCID) or a guest's WBINVD flushes every cache of the host CPU
+ * (an exit makes it a no-op, as in KVM without assigned devices).
+ */
+#define PROC2_WANT	(SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID | \
+			 SECONDARY_EXEC_WBINVD_EXITING)
+/*
+ * Exceptions that exit (exits.c handle_exception()): #AC and #DB, whose
+ * delivery a guest can make fault again forever inside the CPU; #MC, which
+ * the host's handler must see.
+ */
+#define EXCEPTIONS	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC))
+/*
+ * The VMX preemption timer bounds how long a guest runs without an exit,
+ * where the emulator under the test bed needs it (quirks.c).
+ */
+#define PIN_WANT	(hcvm_guard_ms ? PIN_BASED_VMX_PREEMPTION_TIMER : 0)
 
 static int fold(const char *name, const struct hcvm_ctl_caps *c, u32 need, u32 want, u32 *out)
 {
@@ -172,6 +187,7 @@ void hcvm_vmcs_reset_guest(struct hcvm_vcpu *vcpu)
 	vcpu->cr2 = 0;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	vcpu->dr7_active = false;
 	vcpu->dr6 = 0xffff0ff0;
 	vcpu->exception.pending = false;
 }
@@ -185,7 +201,7 @@ void hcvm_vmcs_setup(struct hcvm_vcpu *vcpu, u64 eptp)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, c->proc2);
 	vmcs_write(VM_EXIT_CONTROLS, c->exit);
 	vmcs_write(VM_ENTRY_CONTROLS, c->entry);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	vmcs_write(EXCEPTION_BITMAP, EXCEPTIONS);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -203,15 +219,17 @@ void hcvm_vmcs_setup(struct hcvm_vcpu *vcpu, u64 eptp)
 	 */
 	if (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE,
-			   min_t(u64, (u64)(tsc_khz ?: 1000000) * GUARD_MS >>
+			   min_t(u64, (u64)(tsc_khz ?: 1000000) * hcvm_guard_ms >>
 				 (hcvm_caps.misc & 0x1f), U32_MAX));
 
 	/* Bits the guest may not own: CR0.NE (and PE/PG fixed ones), CR4.VMXE. */
 	vmcs_write(CR0_GUEST_HOST_MASK, hcvm_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG));
-	vmcs_write(CR4_GUEST_HOST_MASK, hcvm_caps.cr4_fixed0 | ~hcvm_caps.cr4_fixed1);
+	/* All CR4 bits the host's until the guest's CPUID says which are its (regs.c). */
+	vmcs_write(CR4_GUEST_HOST_MASK, ~0ULL);
 
 	set_host_constant();
 	hcvm_vmcs_reset_guest(vcpu);
+	hcvm_update_cr4_mask(vcpu);
 	hcvm_apicv_setup(vcpu);
 }
 

@@ -9,6 +9,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 #include <asm/vmx.h>
+#include "../vcpu/regs.h"
 #include "../vcpu/vcpu.h"
 #include "controls.h"
 #include "cpuid.h"
@@ -35,8 +36,11 @@ static const struct leaf_mask offered[] = {
 	{ 0x1, { ~0u, ~0u, 0x76d83203, 0x0f8ffdff } },
 	{ 0x2, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0x4, { ~0u, ~0u, ~0u, ~0u } },
-	/* FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS INVPCID RDSEED ADX SMAP CLFLUSHOPT CLWB SHA. */
-	{ 0x7, { ~0u, 0x219c07a9, 0, 0 } },
+	/*
+	 * FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS INVPCID RDSEED ADX SMAP CLFLUSHOPT CLWB SHA.
+	 * EDX: MD_CLEAR (VERW clears buffers: the guest mitigates MDS for itself).
+	 */
+	{ 0x7, { ~0u, 0x219c07a9, 0, BIT(10) } },
 	{ 0xb, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0xd, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0x80000000, { ~0u, ~0u, ~0u, ~0u } },
@@ -201,9 +205,16 @@ long hcvm_set_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/* As KVM since 5.16: once the vCPU ran, its CPUID may only be set again unchanged. */
+	if (vcpu->ran && (c.nent != vcpu->nr_cpuid ||
+			  (c.nent && memcmp(e, vcpu->cpuid, c.nent * sizeof(*e))))) {
+		kfree(e);
+		return -EBUSY;
+	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->nr_cpuid = c.nent;
+	hcvm_update_cr4_mask(vcpu);	/* the CR4 bits the guest may own follow it */
 	return 0;
 }
 
@@ -241,6 +252,46 @@ bool hcvm_guest_has_xsave(struct hcvm_vcpu *vcpu)
 	const struct kvm_cpuid_entry2 *e = guest_entry(vcpu, 1, 0);
 
 	return supported_xcr0 && e && (e->ecx & BIT(X86_FEATURE_XSAVE & 31));
+}
+
+/* Feature @bit of register @reg (0-3: EAX-EDX) of leaf (@leaf, 0): the guest's and hcvm's. */
+static bool offers(struct hcvm_vcpu *vcpu, u32 leaf, int reg, int bit)
+{
+	const struct kvm_cpuid_entry2 *e = guest_entry(vcpu, leaf, 0);
+	unsigned int i;
+
+	if (!e || !((&e->eax)[reg] & BIT(bit)))
+		return false;
+	for (i = 0; i < nr_supported; i++)
+		if (supported[i].function == leaf && !supported[i].index)
+			return (&supported[i].eax)[reg] & BIT(bit);
+	return false;
+}
+
+u64 hcvm_guest_cr4_allowed(struct hcvm_vcpu *vcpu)
+{
+	/* Features every x86-64 CPU has; the rest only with the guest's CPUID bit. */
+	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
+		 X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR |
+		 X86_CR4_OSXMMEXCPT;
+
+	if (offers(vcpu, 1, 2, 17))
+		ok |= X86_CR4_PCIDE;
+	if (hcvm_guest_has_xsave(vcpu))
+		ok |= X86_CR4_OSXSAVE;
+	if (offers(vcpu, 7, 1, 0))
+		ok |= X86_CR4_FSGSBASE;
+	if (offers(vcpu, 7, 1, 7))
+		ok |= X86_CR4_SMEP;
+	if (offers(vcpu, 7, 1, 20))
+		ok |= X86_CR4_SMAP;
+	if (offers(vcpu, 7, 2, 2))
+		ok |= X86_CR4_UMIP;
+	if (offers(vcpu, 7, 2, 3))
+		ok |= X86_CR4_PKE;	/* never today: PKRU is not switched */
+	if (offers(vcpu, 7, 2, 16))
+		ok |= X86_CR4_LA57;
+	return ok;
 }
 
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu)

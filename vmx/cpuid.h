@@ -19,5 +19,10 @@ void hcvm_guest_cpuid(struct hcvm_vcpu *vcpu, u32 leaf, u32 index, u32 out[4]);
 /* CR4.OSXSAVE is allowed: the guest's CPUID has XSAVE, and so has the host. */
 bool hcvm_guest_has_xsave(struct hcvm_vcpu *vcpu);
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu);
+/*
+ * CR4 bits this guest may set: those of features its CPUID offers (and hcvm
+ * supports). PKE, LA57, UMIP, CET, PKS stay off unless offered.
+ */
+u64 hcvm_guest_cr4_allowed(struct hcvm_vcpu *vcpu);
 
 #endif

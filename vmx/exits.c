@@ -5,6 +5,8 @@
  * violations. Port I/O and MMIO are in vcpu/io.c.
  */
 #include <linux/kernel.h>
+#include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
@@ -38,7 +40,11 @@ void hcvm_inject_pending(struct hcvm_vcpu *vcpu)
 	/* Real mode delivers no error code; asking for one fails the entry. */
 	if (vcpu->exception.has_error && (vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception.error);
+		/*
+		 * KVM's ABI takes 32 bits (AMD makes such codes); VMX takes 16 and
+		 * fails the entry otherwise: drop the upper half, as KVM does.
+		 */
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, (u16)vcpu->exception.error);
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 	vcpu->exception.pending = false;
@@ -89,6 +95,71 @@ static int done(struct hcvm_vcpu *vcpu)
 static int handle_nothing(struct hcvm_vcpu *vcpu)
 {
 	return 1;	/* external interrupt or NMI: the host took it already */
+}
+
+/*
+ * Intercepted exceptions (EXCEPTION_BITMAP, controls.c). #AC and #DB are
+ * intercepted so that a guest cannot make their delivery fault again
+ * forever inside the CPU, where no host interrupt ends it (CVE-2015-5307,
+ * CVE-2015-8104): each delivery is an exit here, and the run loop sees
+ * signals and rescheduling between them. Both are given back to the guest.
+ * #MC was handled by the host's handler before interrupts came back on
+ * (vcpu.c); an NMI belongs to the host and was raised again there.
+ */
+#define DR6_BD		BIT(13)	/* a debug-register access with DR7.GD set */
+
+static int handle_exception(struct hcvm_vcpu *vcpu)
+{
+	u32 info = vmcs_read(VM_EXIT_INTR_INFO), vectoring;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+	unsigned long q;
+	u64 dr7;
+	int i;
+
+	if (!(info & INTR_INFO_VALID_MASK) || type == INTR_TYPE_NMI_INTR || vector == X86_TRAP_MC)
+		return 1;
+	/*
+	 * Raised while an interrupt or NMI was being delivered: that event is
+	 * re-injected (requeue_vectoring()) and raises this one again if it
+	 * still must. Over another exception, a benign #AC or #DB replaces it.
+	 */
+	vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	if ((vectoring & VECTORING_INFO_VALID_MASK) &&
+	    (vectoring & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION)
+		return 1;
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+
+	switch (vector) {
+	case X86_TRAP_AC:
+		/* An alignment check the guest asked for; else the host's split-lock detection. */
+		if ((hcvm_read_cr0(vcpu) & X86_CR0_AM) &&
+		    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_AC) &&
+		    ((vmcs_read(GUEST_CS_AR_BYTES) >> 5) & 3) == 3) {
+			hcvm_queue_exception(vcpu, X86_TRAP_AC, true, 0);
+			return 1;
+		}
+		if (handle_guest_split_lock(vmcs_read(GUEST_RIP)))
+			return 1;
+		return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, info);
+	case X86_TRAP_DB:
+		/* The CPU leaves DR6 alone: its new bits are in the qualification. */
+		q = vmcs_read(EXIT_QUALIFICATION);
+		vcpu->dr6 = (vcpu->dr6 & ~(u64)(DR_TRAP_BITS | DR_STEP)) |
+			    (q & (DR_TRAP_BITS | DR_STEP | DR6_BD));
+		/* ICEBP (INT1) traps: the guest's handler returns after it. */
+		if (type == INTR_TYPE_PRIV_SW_EXCEPTION)
+			hcvm_skip_instruction(vcpu);
+		/* An instruction breakpoint is a fault: RF lets the instruction run on return. */
+		dr7 = vmcs_read(GUEST_DR7);
+		for (i = 0; i < 4; i++)
+			if ((q & BIT(i)) && !((dr7 >> (16 + 4 * i)) & 3))
+				vmcs_set_bits(GUEST_RFLAGS, X86_EFLAGS_RF);
+		hcvm_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+		return 1;
+	default:
+		return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, info);
+	}
 }
 
 static int handle_triple_fault(struct hcvm_vcpu *vcpu)
@@ -206,8 +277,9 @@ static int handle_cr(struct hcvm_vcpu *vcpu)
 
 /*
  * Debug registers: kept per vCPU so a guest reads back what it wrote; DR7
- * lives in the VMCS. DR0-3 are not loaded into the CPU, so guest hardware
- * breakpoints do not fire (not supported yet).
+ * lives in the VMCS (loaded and saved by the CPU). DR0-3 are loaded around
+ * runs while DR7 enables a breakpoint (vcpu/switch.c); DR6 is the vCPU's,
+ * updated from #DB exits.
  */
 static int handle_dr(struct hcvm_vcpu *vcpu)
 {
@@ -228,12 +300,14 @@ static int handle_dr(struct hcvm_vcpu *vcpu)
 		val = gpr_get(vcpu, reg);
 		if (dr >= 6 && val >> 32)
 			return gp(vcpu);
-		if (dr < 4)
+		if (dr < 4) {
 			vcpu->dr[dr] = val;
-		else if (dr == 6)
+		} else if (dr == 6) {
 			vcpu->dr6 = (val & 0xf00f) | 0xffff0ff0;
-		else
+		} else {
 			vmcs_write(GUEST_DR7, (val & 0xffff2bff) | 0x400);
+			vcpu->dr7_active = val & 0xff;
+		}
 	}
 	return done(vcpu);
 }
@@ -262,7 +336,7 @@ static int handle_ept_violation(struct hcvm_vcpu *vcpu)
 typedef int (*exit_handler)(struct hcvm_vcpu *vcpu);
 
 static const exit_handler handlers[] = {
-	[EXIT_REASON_EXCEPTION_NMI] = handle_nothing,
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_nothing,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = handle_nothing,

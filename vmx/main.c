@@ -12,11 +12,14 @@
 
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include "../devices/eventfd.h"
+#include "../vcpu/switch.h"
 #include "controls.h"
 #include "cpuid.h"
 #include "dev.h"
 #include "msr.h"
 #include "probe.h"
+#include "quirks.h"
 #include "apicv.h"
 #include "state.h"
 #include "vmxon.h"
@@ -25,12 +28,16 @@ static int __init hcvm_init(void)
 {
 	int ret;
 
-	ret = hcvm_probe() ?: hcvm_controls_init();
+	ret = hcvm_quirks_init() ?: hcvm_probe() ?: hcvm_controls_init();
+	if (ret)
+		return ret;
+	hcvm_switch_init();
+	ret = hcvm_eventfd_init();
 	if (ret)
 		return ret;
 	ret = hcvm_msr_init();
 	if (ret)
-		return ret;
+		goto out_eventfd;
 	ret = hcvm_apicv_init();
 	if (ret)
 		goto out_msr;
@@ -60,6 +67,8 @@ out_apicv:
 	hcvm_apicv_exit();
 out_msr:
 	hcvm_msr_exit();
+out_eventfd:
+	hcvm_eventfd_exit();
 	return ret;
 }
 
@@ -72,6 +81,7 @@ static void __exit hcvm_exit(void)
 	hcvm_cpuid_exit();
 	hcvm_apicv_exit();
 	hcvm_msr_exit();
+	hcvm_eventfd_exit();
 	pr_info("VMX off, unloaded\n");
 }
 

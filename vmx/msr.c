@@ -11,6 +11,7 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 #include "../devices/lapic.h"
+#include "../vcpu/switch.h"
 #include "../vcpu/vcpu.h"
 #include "msr.h"
 #include "vmcs.h"
@@ -83,8 +84,37 @@ static int switched(u32 index)
 	}
 }
 
+/*
+ * Switch MSR @sw around runs from now on. Until the guest can use an MSR,
+ * its (the host's) value may stay: loads and puts stay cheap for guests
+ * that never touch it. Preemption off: loaded or not must not change.
+ */
+static void switch_on(struct hcvm_vcpu *vcpu, int sw)
+{
+	if (vcpu->msr_used & BIT(sw))
+		return;
+	if (vcpu->msrs_loaded) {
+		rdmsrl(hcvm_switched_msr_index[sw], vcpu->host_msrs[sw]);
+		wrmsrl(hcvm_switched_msr_index[sw], vcpu->msr[sw]);
+	}
+	vcpu->msr_used |= BIT(sw);
+}
+
 void hcvm_set_efer(struct hcvm_vcpu *vcpu, u64 efer)
 {
+	/*
+	 * SYSCALL jumps to LSTAR (or CSTAR) without an exit: from EFER.SCE on,
+	 * the guest's values must be in the CPU, 0 too, or it would run at the
+	 * host's entry point and learn where the host kernel is.
+	 */
+	if (efer & EFER_SCE) {
+		preempt_disable();
+		switch_on(vcpu, HCVM_MSR_STAR);
+		switch_on(vcpu, HCVM_MSR_LSTAR);
+		switch_on(vcpu, HCVM_MSR_CSTAR);
+		switch_on(vcpu, HCVM_MSR_SFMASK);
+		preempt_enable();
+	}
 	vmcs_write(GUEST_IA32_EFER, efer);
 	if (efer & EFER_LMA)
 		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
@@ -190,22 +220,18 @@ int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 		if (index != MSR_STAR && index != MSR_SYSCALL_MASK && index != MSR_TSC_AUX &&
 		    !is_canonical(data))
 			return -EINVAL;
-		if (index == MSR_TSC_AUX && data >> 32)
+		/* Bits the CPU reserves would fault the WRMSR that loads them. */
+		if ((index == MSR_TSC_AUX || index == MSR_SYSCALL_MASK) && data >> 32)
 			return -EINVAL;
 		/* Loaded or not must not change under us (see vcpu_sched_out). */
 		preempt_disable();
 		vcpu->msr[sw] = data;
-		if (vcpu->msrs_loaded) {
-			if (!(vcpu->msr_used & BIT(sw)))
-				rdmsrl(index, vcpu->host_msrs[sw]);
-			wrmsrl(index, data);
+		if (vcpu->msr_used & BIT(sw)) {
+			if (vcpu->msrs_loaded)
+				wrmsrl(index, data);
+		} else {
+			switch_on(vcpu, sw);
 		}
-		/*
-		 * Switched from now on, 0 included once the CPU holds it: a
-		 * guest's LSTAR of 0 left in place would be the host's.
-		 */
-		if (data || vcpu->msrs_loaded)
-			vcpu->msr_used |= BIT(sw);
 		preempt_enable();
 		return 0;
 	}

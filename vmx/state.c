@@ -11,6 +11,7 @@
 #include "apicv.h"
 #include "probe.h"
 #include "vmxon.h"
+#include "../vcpu/switch.h"
 #include "state.h"
 
 static struct dentry *hcvm_debugfs;
@@ -83,12 +84,20 @@ static int caps_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(caps);
 
+static int mitigations_show(struct seq_file *m, void *unused)
+{
+	hcvm_switch_show_mitigations(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mitigations);
+
 /* debugfs failures are not fatal: the view is for people and tests only. */
 void hcvm_state_init(void)
 {
 	hcvm_debugfs = debugfs_create_dir("hcvm", NULL);
 	debugfs_create_file("cpus", 0444, hcvm_debugfs, NULL, &cpus_fops);
 	debugfs_create_file("caps", 0444, hcvm_debugfs, NULL, &caps_fops);
+	debugfs_create_file("mitigations", 0444, hcvm_debugfs, NULL, &mitigations_fops);
 }
 
 void hcvm_state_exit(void)

@@ -31,9 +31,27 @@ const char *module_path(const char *name)
 	return NULL;
 }
 
+/*
+ * As modprobe does: NAME.PARAM=VALUE words of the kernel command line become
+ * module options (the test bed names its emulator there), before @params.
+ */
+static void cmdline_options(const char *name, char *out, size_t size)
+{
+	char cmdline[4096], *word, *save;
+	size_t n = strlen(name), len = 0;
+
+	out[0] = 0;
+	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return;
+	for (word = strtok_r(cmdline, " \n", &save); word; word = strtok_r(NULL, " \n", &save))
+		if (!strncmp(word, name, n) && word[n] == '.' && len + strlen(word) < size)
+			len += snprintf(out + len, size - len, "%s ", word + n + 1);
+}
+
 int module_load(const char *name, const char *params)
 {
 	const char *path = module_path(name);
+	char options[1024];
 	int fd, ret;
 
 	if (!path)
@@ -41,7 +59,9 @@ int module_load(const char *name, const char *params)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	cmdline_options(name, options, sizeof(options));
+	strncat(options, params ? params : "", sizeof(options) - strlen(options) - 1);
+	ret = syscall(SYS_finit_module, fd, options, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
