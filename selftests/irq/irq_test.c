@@ -1224,7 +1224,12 @@ TEST_F_TIMEOUT(irq, state_restored_in_fresh_vm_continues, 120)
 	ten = dst.t[RS_SAVE + 12] - dst.t[RS_SAVE + 2];
 	TH_LOG("after the restore: first tick after %.0f ns, 10 more in %.0f ns", first, ten);
 	EXPECT_GE(RS_PERIOD_NS + 30e6, first);
-	EXPECT_LE(10 * RS_PERIOD_NS * 0.99, ten);
+	/*
+	 * 5% under: the tick the count starts from may itself be late by the
+	 * emulated host's interrupt latency (about 3 ms with the sanitizers);
+	 * a wrong period (divider, count) is off by far more.
+	 */
+	EXPECT_LE(10 * RS_PERIOD_NS * 0.95, ten);
 	EXPECT_GE(10 * RS_PERIOD_NS + 30e6, ten);
 
 	/* Both runs computed the same. */
