@@ -1426,6 +1426,18 @@ TEST_F(fuzz, hcvm)
 
 TEST_F(fuzz, kvm_intel)
 {
+	char cmdline[4096] = "";
+
+	/*
+	 * On Bochs, kvm_intel running random guest code stalls a host CPU
+	 * (RCU stall in vmx_do_nmi_irqoff seen on 2026-12-03): Bochs takes no
+	 * exit for host interrupts while a guest runs with IF=0, and kvm_intel
+	 * has no bound on such runs (hcvm's guard, vmx/quirks.c). Elsewhere
+	 * (QEMU with nested KVM) the comparison runs.
+	 */
+	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (strstr(cmdline, "hcvm.emulator=bochs"))
+		SKIP(return, "kvm_intel on Bochs: random IF=0 guests stall the host CPU");
 	/* Only one hypervisor can own VMX. */
 	if (module_loaded("hcvm"))
 		ASSERT_EQ(0, module_unload("hcvm"));
