@@ -225,8 +225,6 @@ static int create_pit(struct hcvm_vm *vm, struct kvm_pit_config __user *argp)
 		return -EFAULT;
 	if (cfg.flags & ~KVM_PIT_SPEAKER_DUMMY)
 		return -EINVAL;
-	if (!c)
-		return -ENXIO;		/* the PIT's IRQ0 needs the irqchip */
 	mutex_lock(&vm->lock);
 	raw_spin_lock_irqsave(&c->lock, flags);
 	if (c->has_pit) {
@@ -247,8 +245,6 @@ static long pit_state(struct hcvm_vm *vm, void __user *argp, bool set)
 	unsigned long flags;
 	int ret = 0;
 
-	if (!c || !READ_ONCE(c->has_pit))
-		return -ENXIO;
 	if (set && copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
 	raw_spin_lock_irqsave(&c->lock, flags);
@@ -455,8 +451,6 @@ static long set_routing(struct hcvm_vm *vm, struct kvm_irq_routing __user *argp)
 	u32 i;
 	int ret;
 
-	if (!c)
-		return -ENXIO;
 	if (copy_from_user(&head, argp, sizeof(head)))
 		return -EFAULT;
 	if (head.flags || head.nr > HCVM_MAX_ROUTES)
@@ -493,8 +487,6 @@ static long irqchip_state(struct hcvm_vm *vm, struct kvm_irqchip __user *argp, b
 	bool changed = false;
 	int ret = 0;
 
-	if (!c)
-		return -ENXIO;
 	s = kmalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
@@ -589,8 +581,6 @@ static long irq_line(struct hcvm_vm *vm, struct kvm_irq_level __user *argp, bool
 
 	if (copy_from_user(&l, argp, sizeof(l)))
 		return -EFAULT;
-	if (!chip_of(vm))
-		return -ENXIO;
 	if (l.irq >= HCVM_MAX_GSI)
 		return -EINVAL;
 	ret = hcvm_irqchip_set_gsi(vm, l.irq, !!l.level);
@@ -613,8 +603,6 @@ static long signal_msi(struct hcvm_vm *vm, struct kvm_msi __user *argp)
 		return -EFAULT;
 	if (m.flags || memchr_inv(m.pad, 0, sizeof(m.pad)))
 		return -EINVAL;
-	if (!chip_of(vm))
-		return -ENXIO;
 	if (!hcvm_msi_decode((u64)m.address_hi << 32 | m.address_lo, m.data, &irq))
 		return -EINVAL;
 	return hcvm_lapic_deliver(vm, &irq);
@@ -622,7 +610,7 @@ static long signal_msi(struct hcvm_vm *vm, struct kvm_msi __user *argp)
 
 /*
  * What each irqchip ioctl needs, checked before its argument is read, with
- * the errno KVM gives when it is missing.
+ * the errno KVM gives when it is missing: the handlers below rely on it.
  */
 static const struct {
 	unsigned int cmd;

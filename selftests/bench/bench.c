@@ -65,21 +65,10 @@ GUEST_CODE(b_irqfd, ".code64",
 	"cmp $100, %ebx\n jb 1b\n"
 	"cli\n mov %ebx, %eax\n out %eax, $0xf1\n hlt\n");
 
-static struct vcpu *guest(struct vm *vm, const uint8_t *start, const uint8_t *end)
-{
-	struct vcpu *vcpu;
-
-	vm_add_memory(vm, 0, 0, 2 << 20, 0);
-	vm_setup_tables(vm);
-	vcpu = vcpu_add(vm, 0);
-	vcpu_setup_long(vcpu, vm_load_code(vm, start, end, 0));
-	return vcpu;
-}
-
 static double exit_to_user(const uint8_t *start, const uint8_t *end, int want)
 {
 	struct vm *vm = vm_create();
-	struct vcpu *vcpu = guest(vm, start, end);
+	struct vcpu *vcpu = vm_long_guest(vm, start, end);
 	unsigned long long t0;
 
 	if (vcpu_run(vcpu) != want)	/* warm up: first touch maps memory */
@@ -97,7 +86,7 @@ static double exit_to_user(const uint8_t *start, const uint8_t *end, int want)
 static double cpuid_in_kernel(void)
 {
 	struct vm *vm = vm_create();
-	struct vcpu *vcpu = guest(vm, b_cpuid_start, b_cpuid_end);
+	struct vcpu *vcpu = vm_long_guest(vm, b_cpuid_start, b_cpuid_end);
 	double r = vcpu_ucall(vcpu);
 
 	vcpu_free(vcpu);

@@ -43,17 +43,6 @@ FIXTURE_TEARDOWN(hostile)
 	vm_free(self->vm);
 }
 
-static struct vcpu *long_vcpu(struct vm *vm, const uint8_t *start, const uint8_t *end)
-{
-	struct vcpu *vcpu;
-
-	vm_add_memory(vm, 0, 0, 2 << 20, 0);
-	vm_setup_tables(vm);
-	vcpu = vcpu_add(vm, 0);
-	vcpu_setup_long(vcpu, vm_load_code(vm, start, end, 0));
-	return vcpu;
-}
-
 /* The vector an exception stub reported, or -1 for any other exit. */
 static int guest_exception(struct vcpu *vcpu)
 {
@@ -76,7 +65,7 @@ GUEST_CODE(g_in32, ".code64",
 
 TEST_F(hostile, pio_size_is_not_read_back_from_the_run_page)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_in32_start, g_in32_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_in32_start, g_in32_end);
 	uint8_t *data;
 
 	ASSERT_EQ(KVM_EXIT_IO, vcpu_run(vcpu));
@@ -99,7 +88,7 @@ GUEST_CODE(g_mmio32, ".code64",
 
 TEST_F(hostile, mmio_size_is_not_read_back_from_the_run_page)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_mmio32_start, g_mmio32_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_mmio32_start, g_mmio32_end);
 
 	ASSERT_EQ(KVM_EXIT_MMIO, vcpu_run(vcpu));
 	ASSERT_EQ(4u, vcpu->run->mmio.len);
@@ -279,7 +268,7 @@ GUEST_CODE(g_report, ".code64", UCALL(0x600d) "hlt\n");
 
 TEST_F(hostile, failed_entry_then_fixed_state_runs)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_report_start, g_report_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_report_start, g_report_end);
 	struct kvm_sregs s;
 
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS, &s));
@@ -298,7 +287,7 @@ TEST_F(hostile, failed_entry_then_fixed_state_runs)
  */
 TEST_F(hostile, injected_error_code_is_16_bits)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_report_start, g_report_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_report_start, g_report_end);
 	struct kvm_vcpu_events e;
 
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &e));
@@ -318,7 +307,7 @@ TEST_F(hostile, injected_error_code_is_16_bits)
  */
 TEST_F(hostile, fpu_mxcsr_checked_against_the_cpu)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_report_start, g_report_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_report_start, g_report_end);
 	struct kvm_fpu f;
 
 	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_FPU, &f));
@@ -343,7 +332,7 @@ GUEST_CODE(g_syscall, ".code64",
 TEST_F(hostile, syscall_without_lstar_stays_in_the_guest)
 {
 	static const uint8_t at_zero[] = { 0xb8, 0x5c, 0, 0, 0, 0xe7, 0xf1, 0xf4 };
-	struct vcpu *vcpu = long_vcpu(self->vm, g_syscall_start, g_syscall_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_syscall_start, g_syscall_end);
 	struct kvm_regs regs;
 
 	memcpy(gpa_to_hva(self->vm, 0), at_zero, sizeof(at_zero));	/* mov $0x5c,%eax; out; hlt */
@@ -364,7 +353,7 @@ GUEST_CODE(g_cr4_fsgsbase, ".code64",
 
 TEST_F(hostile, cr4_follows_the_guest_cpuid)
 {
-	struct vcpu *vcpu = long_vcpu(self->vm, g_cr4_fsgsbase_start, g_cr4_fsgsbase_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_cr4_fsgsbase_start, g_cr4_fsgsbase_end);
 	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[2]; } cpuid = { .c.nent = 2 };
 	struct kvm_sregs s, bad;
 
@@ -470,7 +459,7 @@ TEST_F(hostile, host_segments_survive_a_run)
 		.entry_number = 0, .base_addr = 0, .limit = 0xfffff, .seg_32bit = 1,
 		.contents = 0, .limit_in_pages = 1, .useable = 1,
 	};
-	struct vcpu *vcpu = long_vcpu(self->vm, g_report_start, g_report_end);
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_report_start, g_report_end);
 	const uint16_t ldt_sel = 0 << 3 | 4 | 3, user_ds = 0x2b;
 	struct dtr before, after;
 	/* Kernels without CONFIG_MODIFY_LDT_SYSCALL (the test bed's): GDT selectors only. */
@@ -513,7 +502,7 @@ TEST_F(hostile, host_watchpoint_survives_a_run)
 		ptrace(PTRACE_TRACEME, 0, 0, 0);
 		raise(SIGSTOP);
 		/* A VM belongs to the process that made it: the child makes its own. */
-		vcpu = long_vcpu(vm_create(), g_report_start, g_report_end);
+		vcpu = vm_long_guest(vm_create(), g_report_start, g_report_end);
 		if (vcpu_ucall(vcpu) != 0x600d)
 			_exit(2);
 		watched = 1;		/* should stop here with SIGTRAP */

@@ -325,6 +325,17 @@ void vcpu_setup_long(struct vcpu *vcpu, uint64_t rip)
 	set_rip(vcpu, rip, GPA_STACK);
 }
 
+struct vcpu *vm_long_guest(struct vm *vm, const uint8_t *start, const uint8_t *end)
+{
+	struct vcpu *vcpu;
+
+	vm_add_memory(vm, 0, 0, 2 << 20, 0);
+	vm_setup_tables(vm);
+	vcpu = vcpu_add(vm, 0);
+	vcpu_setup_long(vcpu, vm_load_code(vm, start, end, 0));
+	return vcpu;
+}
+
 int vcpu_run(struct vcpu *vcpu)
 {
 	if (ioctl(vcpu->fd, KVM_RUN, 0))

@@ -122,6 +122,8 @@ void vm_setup_tables(struct vm *vm);
  * if @aps_runnable.
  */
 void vm_setup_irqchip(struct vm *vm, struct vcpu **v, int n, int aps_runnable);
+/* 2 MiB at 0 with tables, and vCPU 0 in long mode at @start..@end loaded at GPA_CODE. */
+struct vcpu *vm_long_guest(struct vm *vm, const uint8_t *start, const uint8_t *end);
 /* A vCPU with the supported CPUID set, in its reset state. */
 struct vcpu *vcpu_add(struct vm *vm, int id);
 void vcpu_free(struct vcpu *vcpu);
