@@ -19,6 +19,7 @@
 #include "events.h"
 #include "ioctl.h"
 #include "regs.h"
+#include "switch.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -370,30 +371,13 @@ static int get_fpu(struct hcvm_vcpu *vcpu, void *arg)
 	return 0;
 }
 
-/* The MXCSR bits this CPU has: FXSAVE stores them (0 there means the default). */
-static u32 host_mxcsr_mask(void)
-{
-	struct fxregs_state *fx = kzalloc(sizeof(*fx), GFP_KERNEL);
-	u32 mask = 0x0000ffbf;
-
-	if (!fx)
-		return mask;
-	kernel_fpu_begin();
-	asm volatile("fxsaveq %0" : "=m"(*fx));
-	kernel_fpu_end();
-	if (fx->mxcsr_mask)
-		mask = fx->mxcsr_mask;
-	kfree(fx);
-	return mask;
-}
-
 static int set_fpu(struct hcvm_vcpu *vcpu, void *arg)
 {
 	const struct kvm_fpu *f = arg;
 	struct fxregs_state *fx = &vcpu->fpu.fpstate->regs.fxsave;
 
 	/* A bit the CPU lacks would make the FPU restore before the next entry fault. */
-	if (f->mxcsr & ~host_mxcsr_mask())
+	if (f->mxcsr & ~hcvm_host_mxcsr_mask)
 		return -EINVAL;
 	memcpy(fx->st_space, f->fpr, sizeof(f->fpr));
 	fx->cwd = f->fcw;

@@ -19,9 +19,12 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #include <asm/gsseg.h>		/* load_gs_index(); in special_insns.h before */
@@ -45,14 +48,31 @@ const u32 hcvm_switched_msr_index[HCVM_NR_SWITCHED_MSRS] = {
 	[HCVM_MSR_TSC_AUX] = MSR_TSC_AUX,
 };
 
+u32 hcvm_host_mxcsr_mask __ro_after_init = 0xffbf;	/* the default: no DAZ */
 static u64 host_xcr0 __ro_after_init;
 /* L1TF: the L1D cache is flushed before every entry (KVM's vmentry_l1d_flush=always). */
 static bool l1d_flush __ro_after_init;
+
+/* The MXCSR bits this CPU has: FXSAVE stores them (0 there means the default). */
+static void __init read_mxcsr_mask(void)
+{
+	struct fxregs_state *fx = kzalloc(sizeof(*fx), GFP_KERNEL);
+
+	if (!fx)
+		return;		/* the default is a subset of every CPU's */
+	kernel_fpu_begin();
+	asm volatile("fxsaveq %0" : "=m"(*fx));
+	kernel_fpu_end();
+	if (fx->mxcsr_mask)
+		hcvm_host_mxcsr_mask = fx->mxcsr_mask;
+	kfree(fx);
+}
 
 void __init hcvm_switch_init(void)
 {
 	u64 arch_caps = 0;
 
+	read_mxcsr_mask();
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))

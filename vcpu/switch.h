@@ -11,7 +11,9 @@
 
 extern const u32 hcvm_switched_msr_index[HCVM_NR_SWITCHED_MSRS];
 
-/* Module load: what the host's state is for good (XCR0). */
+/* The MXCSR bits the CPU has (KVM_SET_FPU refuses others). */
+extern u32 hcvm_host_mxcsr_mask;
+/* Module load: what the host's state is for good (XCR0, MXCSR mask). */
 void hcvm_switch_init(void);
 /* debugfs hcvm/mitigations: what the entry and exit do against speculation. */
 struct seq_file;

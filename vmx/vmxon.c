@@ -6,15 +6,26 @@
  * hotplug core rolls back the ones already done, so a failed load leaves
  * every CPU as it was (except that an unlocked IA32_FEATURE_CONTROL stays
  * locked with VMX enabled, as KVM leaves it: the lock holds until reset).
+ *
+ * Leaving VMX on the way down: an orderly reboot or kexec runs the reboot
+ * notifier; a crash or an emergency reboot cannot, so the kernel calls one
+ * registered callback on every CPU instead (from NMI context). That hook has
+ * room for one hypervisor: kvm_intel registers its own when it loads and
+ * WARNs if the slot is taken, so hcvm gives the slot up while a KVM vendor
+ * module is coming or loaded (kvm_intel then fails to turn VMX on, finds
+ * VMX on here and its own callback would do the VMXOFF anyway).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/reboot.h>
 #include <asm/io.h>
 #include <asm/msr.h>
+#include <asm/reboot.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "insn.h"
@@ -159,6 +170,66 @@ static struct notifier_block hcvm_reboot_nb = {
 	.notifier_call = hcvm_reboot,
 };
 
+/*
+ * The crash and emergency-reboot callback: on each CPU, interrupts off,
+ * maybe in NMI context with this CPU's state half-updated. Nothing to lock;
+ * VMCLEAR and VMXOFF faults are caught (insn.h), as when VMX was off already.
+ */
+static void hcvm_emergency_vmxoff(void)
+{
+	struct hcvm_pcpu *p = this_cpu_ptr(&hcvm_pcpu);
+
+	if (!READ_ONCE(p->vmx_on) || !(__read_cr4() & X86_CR4_VMXE))
+		return;
+	hcvm_vcpu_clear_cpu(smp_processor_id());
+	hcvm_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	WRITE_ONCE(p->vmx_on, false);
+}
+
+/* Lock order: emergency_lock is taken alone (under the module notifier chain's rwsem). */
+static DEFINE_MUTEX(emergency_lock);
+static bool emergency_registered;
+static int kvm_vendors;		/* KVM vendor modules coming or loaded */
+
+/*
+ * Register the callback while hcvm has VMX on (@active) and no KVM vendor
+ * module is around. A vendor module loaded before hcvm (with
+ * kvm.enable_virt_at_load=0, so hcvm could turn VMX on) is not seen here:
+ * its first VM would then hit the kernel's WARN about the taken slot.
+ */
+static void emergency_update(int kvm_delta, bool active)
+{
+	bool want;
+
+	mutex_lock(&emergency_lock);
+	kvm_vendors = max(kvm_vendors + kvm_delta, 0);
+	want = active && !kvm_vendors;
+	if (want && !emergency_registered)
+		cpu_emergency_register_virt_callback(hcvm_emergency_vmxoff);
+	else if (!want && emergency_registered)
+		cpu_emergency_unregister_virt_callback(hcvm_emergency_vmxoff);
+	emergency_registered = want;
+	mutex_unlock(&emergency_lock);
+}
+
+static int hcvm_module_event(struct notifier_block *nb, unsigned long state, void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel") && strcmp(mod->name, "kvm_amd"))
+		return NOTIFY_DONE;
+	if (state == MODULE_STATE_COMING)
+		emergency_update(1, true);
+	else if (state == MODULE_STATE_GOING)
+		emergency_update(-1, true);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block hcvm_module_nb = {
+	.notifier_call = hcvm_module_event,
+};
+
 int hcvm_vmxon_all(void)
 {
 	int ret;
@@ -169,11 +240,15 @@ int hcvm_vmxon_all(void)
 		return ret;
 	hcvm_hp_state = ret;
 	register_reboot_notifier(&hcvm_reboot_nb);
+	register_module_notifier(&hcvm_module_nb);
+	emergency_update(0, true);
 	return 0;
 }
 
 void hcvm_vmxoff_all(void)
 {
+	unregister_module_notifier(&hcvm_module_nb);
+	emergency_update(0, false);	/* waits out a callback running */
 	unregister_reboot_notifier(&hcvm_reboot_nb);
 	cpuhp_remove_state(hcvm_hp_state);
 }
