@@ -267,7 +267,7 @@ static long ioeventfd_assign(struct hcvm_vm *vm, const struct kvm_ioeventfd *a)
 		if (same_place(other, e))
 			ret = -EEXIST;
 		if (++n >= HCVM_MAX_IOEVENTFDS && !ret)
-			ret = -ENOSPC;	/* as KVM's bus of 1000 devices */
+			ret = -ENOSPC;	/* the exit path scans the list */
 	}
 	if (!ret)
 		list_add_tail_rcu(&e->link, &vm->ioeventfds);

@@ -253,7 +253,7 @@ static int get_sregs(struct hcvm_vcpu *vcpu, void *arg)
 	s->cr3 = vmcs_read(GUEST_CR3);
 	s->cr4 = hcvm_read_cr4(vcpu);
 	s->efer = vmcs_read(GUEST_IA32_EFER);
-	hcvm_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base);
+	hcvm_get_msr(vcpu, MSR_IA32_APICBASE, &s->apic_base, true);
 	s->cr8 = hcvm_get_cr8(vcpu);
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
 	if (vcpu->user_irq >= 0)

@@ -13,8 +13,11 @@ extern const u32 hcvm_switched_msr_index[HCVM_NR_SWITCHED_MSRS];
 
 /* The MXCSR bits the CPU has (KVM_SET_FPU refuses others). */
 extern u32 hcvm_host_mxcsr_mask;
-/* Module load: what the host's state is for good (XCR0, MXCSR mask). */
+/* IA32_ARCH_CAPABILITIES for a new vCPU: the host's mitigation state. */
+extern u64 hcvm_guest_arch_caps;
+/* Module load: what the host's state is for good (XCR0, MXCSR mask, ARCH_CAPABILITIES). */
 void hcvm_switch_init(void);
+void hcvm_switch_cleanup(void);
 /* debugfs hcvm/mitigations: what the entry and exit do against speculation. */
 struct seq_file;
 void hcvm_switch_show_mitigations(struct seq_file *m);

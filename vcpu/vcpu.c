@@ -16,11 +16,13 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/traps.h>
 #include "../devices/lapic.h"
 #include "../vmx/apicv.h"
 #include "../vmx/controls.h"
@@ -157,6 +159,20 @@ void hcvm_vcpu_put(struct hcvm_vcpu *vcpu)
 #endif
 
 /*
+ * A machine check in the guest exits instead of reaching the host's #MC
+ * handler: run it now, interrupts still off, as if it had hit the VMM's user
+ * mode (the process, not the kernel, is what the guest's memory belongs to).
+ */
+static void machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = __USER_CS, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+/*
  * One entry and exit, interrupts off in between. Returns 1 to enter again,
  * 0 to return to userspace, -errno on error.
  */
@@ -210,10 +226,18 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 	if (!fail && !(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		vcpu->launched = true;
 	/* An NMI that made the exit belongs to the host: raise it again here. */
-	if (!fail && (u16)reason == EXIT_REASON_EXCEPTION_NMI &&
-	    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-		apic->send_IPI_self(NMI_VECTOR);
+	if (!fail && (u16)reason == EXIT_REASON_EXCEPTION_NMI) {
+		u32 info = vmcs_read(VM_EXIT_INTR_INFO) &
+			   (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK);
+
+		if ((info & ~INTR_INFO_VECTOR_MASK) == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+			apic->send_IPI_self(NMI_VECTOR);
+		else if (info == (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC))
+			machine_check();
+	}
+	/* So does a machine check during the entry (then a failed entry for userspace). */
+	if (!fail && (u16)reason == EXIT_REASON_MCE_DURING_VMENTRY)
+		machine_check();
 	local_irq_enable();	/* host interrupts that made the exit are taken here */
 
 	if (fail) {
@@ -346,6 +370,7 @@ static struct hcvm_vcpu *vcpu_alloc(struct hcvm_vm *vm, unsigned int id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
+	vcpu->arch_caps = hcvm_guest_arch_caps;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->pn, &vcpu_preempt_ops);
 	vpid = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);

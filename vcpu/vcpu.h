@@ -71,6 +71,7 @@ struct hcvm_vcpu {
 	u64 xcr0;
 	u64 dr[4], dr6;
 	bool dr7_active;		/* the guest's DR7 enables a breakpoint: load DR0-3 */
+	bool l1d_flush_due;		/* host work since the last entry (switch.c) */
 	u64 msr[HCVM_NR_SWITCHED_MSRS];
 	/*
 	 * Bit per switched MSR to load around runs: KERNEL_GS_BASE (SWAPGS
@@ -79,6 +80,8 @@ struct hcvm_vcpu {
 	 */
 	u32 msr_used;
 	u64 misc_enable, mtrr_def_type;
+	u64 spec_ctrl;			/* IA32_SPEC_CTRL while the guest runs */
+	u64 arch_caps;			/* IA32_ARCH_CAPABILITIES as the guest reads it */
 	struct fpu_guest fpu;
 	struct kvm_cpuid_entry2 *cpuid;
 	unsigned int nr_cpuid;

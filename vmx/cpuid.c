@@ -38,9 +38,11 @@ static const struct leaf_mask offered[] = {
 	{ 0x4, { ~0u, ~0u, ~0u, ~0u } },
 	/*
 	 * FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS INVPCID RDSEED ADX SMAP CLFLUSHOPT CLWB SHA.
-	 * EDX: MD_CLEAR (VERW clears buffers: the guest mitigates MDS for itself).
+	 * EDX, what a guest needs to mitigate for itself (vmx/msr.c): MD_CLEAR
+	 * (VERW clears buffers), IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES
+	 * (emulated: offered below whatever the host has), SSBD.
 	 */
-	{ 0x7, { ~0u, 0x219c07a9, 0, BIT(10) } },
+	{ 0x7, { ~0u, 0x219c07a9, 0, BIT(10) | BIT(26) | BIT(27) | BIT(28) | BIT(31) } },
 	{ 0xb, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0xd, { ~0u, ~0u, ~0u, ~0u } },
 	{ 0x80000000, { ~0u, ~0u, ~0u, ~0u } },
@@ -100,10 +102,12 @@ static void add(u32 leaf, u32 index, u32 flags)
 	case 0x7:
 		if (!(hcvm_controls.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
 			e->ebx &= ~BIT(10);
-		if (index)
+		if (index) {
 			e->eax = e->ebx = e->ecx = e->edx = 0;
-		else
+		} else {
 			e->eax = 0;	/* only subleaf 0 is offered */
+			e->edx |= BIT(29);	/* ARCH_CAPABILITIES */
+		}
 		break;
 	case 0xd:
 		if (index == 0) {
@@ -292,6 +296,36 @@ u64 hcvm_guest_cr4_allowed(struct hcvm_vcpu *vcpu)
 	if (offers(vcpu, 7, 2, 16))
 		ok |= X86_CR4_LA57;
 	return ok;
+}
+
+/*
+ * IA32_SPEC_CTRL bits the guest may set: those its CPUID offers that the
+ * host's SPEC_CTRL has (a bit the CPU lacks would fault the WRMSR at entry).
+ * Userspace (@from_user) may set any the host has, as with KVM.
+ */
+u64 hcvm_guest_spec_ctrl_bits(struct hcvm_vcpu *vcpu, bool from_user)
+{
+	u64 ok = 0;
+
+	if (!boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL))
+		return 0;
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL) && (from_user || offers(vcpu, 7, 3, 26)))
+		ok |= SPEC_CTRL_IBRS;
+	if (boot_cpu_has(X86_FEATURE_STIBP) && (from_user || offers(vcpu, 7, 3, 27)))
+		ok |= SPEC_CTRL_STIBP;
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL_SSBD) && (from_user || offers(vcpu, 7, 3, 31)))
+		ok |= SPEC_CTRL_SSBD;
+	return ok;
+}
+
+bool hcvm_guest_has_ibpb(struct hcvm_vcpu *vcpu)
+{
+	return boot_cpu_has(X86_FEATURE_IBPB) && offers(vcpu, 7, 3, 26);
+}
+
+bool hcvm_guest_has_flush_l1d(struct hcvm_vcpu *vcpu)
+{
+	return boot_cpu_has(X86_FEATURE_FLUSH_L1D) && offers(vcpu, 7, 3, 28);
 }
 
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu)

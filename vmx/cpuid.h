@@ -24,5 +24,9 @@ u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu);
  * supports). PKE, LA57, UMIP, CET, PKS stay off unless offered.
  */
 u64 hcvm_guest_cr4_allowed(struct hcvm_vcpu *vcpu);
+/* Speculation-control MSRs the guest's CPUID offers and the host has (vmx/msr.c). */
+u64 hcvm_guest_spec_ctrl_bits(struct hcvm_vcpu *vcpu, bool from_user);
+bool hcvm_guest_has_ibpb(struct hcvm_vcpu *vcpu);
+bool hcvm_guest_has_flush_l1d(struct hcvm_vcpu *vcpu);
 
 #endif

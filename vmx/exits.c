@@ -184,7 +184,7 @@ static int handle_rdmsr(struct hcvm_vcpu *vcpu)
 {
 	u64 data;
 
-	if (hcvm_get_msr(vcpu, vcpu->gprs[HCVM_RCX], &data))
+	if (hcvm_get_msr(vcpu, vcpu->gprs[HCVM_RCX], &data, false))
 		return gp(vcpu);
 	vcpu->gprs[HCVM_RAX] = (u32)data;
 	vcpu->gprs[HCVM_RDX] = data >> 32;
@@ -403,6 +403,10 @@ int hcvm_handle_exit(struct hcvm_vcpu *vcpu, u32 reason)
 		return 0;
 	}
 	requeue_vectoring(vcpu);
+	/* Handled by the MMU or by emulation: host memory at large was read (switch.c). */
+	if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG ||
+	    basic == EXIT_REASON_APIC_ACCESS || basic == EXIT_REASON_IO_INSTRUCTION)
+		vcpu->l1d_flush_due = true;
 	if (basic < ARRAY_SIZE(handlers) && handlers[basic])
 		return handlers[basic](vcpu);
 	return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, reason);

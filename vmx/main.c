@@ -34,7 +34,7 @@ static int __init hcvm_init(void)
 	hcvm_switch_init();
 	ret = hcvm_eventfd_init();
 	if (ret)
-		return ret;
+		goto out_switch;
 	ret = hcvm_msr_init();
 	if (ret)
 		goto out_eventfd;
@@ -69,6 +69,8 @@ out_msr:
 	hcvm_msr_exit();
 out_eventfd:
 	hcvm_eventfd_exit();
+out_switch:
+	hcvm_switch_cleanup();
 	return ret;
 }
 
@@ -82,6 +84,7 @@ static void __exit hcvm_exit(void)
 	hcvm_apicv_exit();
 	hcvm_msr_exit();
 	hcvm_eventfd_exit();
+	hcvm_switch_cleanup();
 	pr_info("VMX off, unloaded\n");
 }
 

@@ -13,6 +13,7 @@
 #include "../devices/lapic.h"
 #include "../vcpu/switch.h"
 #include "../vcpu/vcpu.h"
+#include "cpuid.h"
 #include "msr.h"
 #include "vmcs.h"
 
@@ -22,6 +23,7 @@ static const u32 emulated[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_UCODE_REV,
+	MSR_IA32_SPEC_CTRL, MSR_IA32_ARCH_CAPABILITIES,
 };
 
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
@@ -122,7 +124,7 @@ void hcvm_set_efer(struct hcvm_vcpu *vcpu, u64 efer)
 		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
 }
 
-int hcvm_get_msr(struct hcvm_vcpu *vcpu, u32 index, u64 *data)
+int hcvm_get_msr(struct hcvm_vcpu *vcpu, u32 index, u64 *data, bool from_user)
 {
 	int sw = switched(index), ret;
 
@@ -182,6 +184,14 @@ int hcvm_get_msr(struct hcvm_vcpu *vcpu, u32 index, u64 *data)
 		break;
 	case MSR_IA32_UCODE_REV:
 		*data = 0;
+		break;
+	case MSR_IA32_SPEC_CTRL:
+		if (!from_user && !hcvm_guest_spec_ctrl_bits(vcpu, false))
+			return -EINVAL;
+		*data = vcpu->spec_ctrl;
+		break;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*data = vcpu->arch_caps;
 		break;
 	default:
 		return -EINVAL;
@@ -288,6 +298,32 @@ int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 			return -EINVAL;
 		vcpu->mtrr_def_type = data;
 		break;
+	case MSR_IA32_SPEC_CTRL:
+		/* Loaded at each entry (switch.c): only bits the CPU has. */
+		if ((!from_user && !hcvm_guest_spec_ctrl_bits(vcpu, false)) ||
+		    (data & ~hcvm_guest_spec_ctrl_bits(vcpu, from_user)))
+			return -EINVAL;
+		vcpu->spec_ctrl = data;
+		break;
+	case MSR_IA32_PRED_CMD:
+		/* Write-only, and only for the guest: it is a command to this CPU. */
+		if (from_user || !hcvm_guest_has_ibpb(vcpu) || (data & ~PRED_CMD_IBPB))
+			return -EINVAL;
+		if (data)
+			native_wrmsrl(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+		break;
+	case MSR_IA32_FLUSH_CMD:
+		if (from_user || !hcvm_guest_has_flush_l1d(vcpu) || (data & ~L1D_FLUSH))
+			return -EINVAL;
+		if (data)
+			native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		break;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		/* Read-only for the guest; userspace may offer less (as with KVM). */
+		if (!from_user || (data & ~hcvm_guest_arch_caps))
+			return -EINVAL;
+		vcpu->arch_caps = data;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -313,7 +349,7 @@ long hcvm_msrs_ioctl(struct hcvm_vcpu *vcpu, struct kvm_msrs __user *um, bool se
 			if (hcvm_set_msr(vcpu, e.index, e.data, true))
 				break;
 		} else {
-			if (hcvm_get_msr(vcpu, e.index, &e.data))
+			if (hcvm_get_msr(vcpu, e.index, &e.data, true))
 				break;
 			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
 				return -EFAULT;
