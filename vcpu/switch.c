@@ -147,6 +147,16 @@ static u64 __init guest_arch_caps(u64 host)
 	return v;
 }
 
+/* l1tf=off, mitigations=off or a kernel built without it: KVM's "never". */
+static bool __init l1tf_off(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	return l1tf_mitigation == L1TF_MITIGATION_OFF;
+#else
+	return false;	/* exported only for kvm_intel: flush */
+#endif
+}
+
 void hcvm_switch_cleanup(void)
 {
 	if (l1d_buf)
@@ -165,6 +175,8 @@ void __init hcvm_switch_init(void)
 	/* A hypervisor under us may say the flush is its job (SKIP_VMENTRY_L1DFLUSH). */
 	if (boot_cpu_has_bug(X86_BUG_L1TF) && (arch_caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH)) {
 		l1d_none_why = "the hypervisor below flushes it";
+	} else if (boot_cpu_has_bug(X86_BUG_L1TF) && l1tf_off()) {
+		l1d_none_why = "the kernel's l1tf mitigation is off";
 	} else if (boot_cpu_has_bug(X86_BUG_L1TF)) {
 		if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 			l1d_flush = L1D_CMD;

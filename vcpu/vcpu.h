@@ -105,6 +105,7 @@ struct hcvm_vcpu {
 	unsigned int level_gen;		/* the irqchip's level vectors the EOI exits follow */
 	u32 entry_intr_info;		/* VM_ENTRY_INTR_INFO_FIELD at the last entry */
 	u32 entry_svi;			/* SVI at the last entry */
+	u32 exit_vectoring;		/* the event the last exit cut short, or 0 */
 
 	/* An exception to inject at the next entry. */
 	struct {

@@ -326,6 +326,12 @@ static int handle_ept_violation(struct hcvm_vcpu *vcpu)
 	if (ret == HCVM_MMU_MMIO && hcvm_apicv_map_access_page(vcpu, gpa))
 		return 1;	/* the access, again, now virtualized */
 	if (ret == HCVM_MMU_MMIO) {
+		/*
+		 * The access was the delivery's (a gate, a stack frame), not the
+		 * instruction's at RIP: nothing to emulate (KVM says the same).
+		 */
+		if (vcpu->exit_vectoring)
+			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV, gpa);
 		if (q & EPT_VIOLATION_ACC_INSTR)
 			return hcvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, gpa);
 		return hcvm_emulate_mmio(vcpu, gpa);
@@ -381,11 +387,13 @@ static void requeue_vectoring(struct hcvm_vcpu *vcpu)
 {
 	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
 
+	vcpu->exit_vectoring = 0;
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
 	info = hcvm_apicv_vectoring(vcpu, info);
 	if (!info)
 		return;
+	vcpu->exit_vectoring = info;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));
