@@ -1232,12 +1232,19 @@ TEST_F_TIMEOUT(irq, state_restored_in_fresh_vm_continues, 120)
 	EXPECT_LE(10 * RS_PERIOD_NS * 0.95, ten);
 	EXPECT_GE(10 * RS_PERIOD_NS + 30e6, ten);
 
-	/* Both runs computed the same. */
+	/*
+	 * Both runs computed the same. The restored one may have taken one
+	 * tick more: when the restore and its read-back outlast the saved
+	 * current count (the emulated host is slow), the tick pending at the
+	 * save and the next one come within one step (see g_resume).
+	 */
 	rs_result(_metadata, &dst, &got);
-	EXPECT_EQ((uint32_t)RS_LAST, got.ticks);
+	EXPECT_EQ((uint32_t)RS_LAST, want.ticks);
+	EXPECT_TRUE(got.ticks == want.ticks || got.ticks == want.ticks + 1) {
+		TH_LOG("ticks: %u, the reference %u", got.ticks, want.ticks);
+	}
 	EXPECT_EQ(1u, got.ioapic_irqs);
 	EXPECT_EQ(1u, got.nmis);
-	EXPECT_EQ(want.ticks, got.ticks);
 	EXPECT_EQ(want.ioapic_irqs, got.ioapic_irqs);
 	EXPECT_EQ(want.nmis, got.nmis);
 	EXPECT_EQ(0, memcmp(want.mem, got.mem, sizeof(want.mem)));
