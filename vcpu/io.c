@@ -110,7 +110,8 @@ static bool kernel_mmio(struct hcvm_vcpu *vcpu, u64 gpa, unsigned int len, bool 
 {
 	return hcvm_lapic_mmio(vcpu, gpa, len, write, v) ||
 	       hcvm_irqchip_mmio(vcpu->vm, gpa, len, write, v) ||
-	       (write && hcvm_ioeventfd_write(vcpu->vm, false, gpa, len, *v));
+	       (write && hcvm_ioeventfd_write(vcpu->vm, false, gpa, len, *v)) ||
+	       (write && hcvm_coalesced_write(&vcpu->vm->coalesced, false, gpa, len, v));
 }
 
 /* IN AL/AX keeps the other bits of RAX; IN EAX clears bits 63:32. */
@@ -203,7 +204,8 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 		u32 mask = ~0U >> (32 - 8 * size), data = g[HCVM_RAX] & mask;
 
 		if (hcvm_irqchip_pio(vcpu->vm, q >> 16, size, !in, &data) ||
-		    (!in && hcvm_ioeventfd_write(vcpu->vm, true, q >> 16, size, data))) {
+		    (!in && hcvm_ioeventfd_write(vcpu->vm, true, q >> 16, size, data)) ||
+		    (!in && hcvm_coalesced_write(&vcpu->vm->coalesced, true, q >> 16, size, &data))) {
 			if (in)
 				pio_in_to_rax(vcpu, data & mask, size);
 			hcvm_skip_instruction(vcpu);

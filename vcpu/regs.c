@@ -9,6 +9,7 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 #include "../vmx/cpuid.h"
 #include "../vmx/exits.h"
@@ -388,8 +389,13 @@ static int set_fpu(struct hcvm_vcpu *vcpu, void *arg)
 	fx->rdp = f->last_dp;
 	memcpy(fx->xmm_space, f->xmm, sizeof(f->xmm));
 	fx->mxcsr = f->mxcsr;
-	/* XRSTOR loads x87 and SSE state only if the header says it is there. */
-	vcpu->fpu.fpstate->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
+	/*
+	 * XRSTOR loads x87 and SSE state only if the header says it is there.
+	 * Without XSAVE (noxsave) the state is the 512-byte FXSAVE area alone:
+	 * no header follows it.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_XSAVE))
+		vcpu->fpu.fpstate->regs.xsave.header.xfeatures |= XFEATURE_MASK_FPSSE;
 	return 0;
 }
 
@@ -557,6 +563,12 @@ static long nmi(struct hcvm_vcpu *vcpu, void __user *argp)
 	return hcvm_vcpu_nmi(vcpu);
 }
 
+/* The guest's TSC runs at the host's (no scaling): what KVM_SET_TSC_KHZ would need. */
+static long get_tsc_khz(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return tsc_khz ? tsc_khz : -EIO;
+}
+
 /*
  * The vCPU ioctls besides KVM_RUN, with what each needs: a need not met
  * fails with KVM's errno before anything is read or touched. A fixed-size
@@ -594,6 +606,7 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_SET_MSRS, .raw = set_msrs },
 	{ KVM_GET_CPUID2, .raw = get_cpuid2 },
 	{ KVM_SET_CPUID2, .raw = set_cpuid2 },
+	{ KVM_GET_TSC_KHZ, .raw = get_tsc_khz },
 };
 
 long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user *argp)

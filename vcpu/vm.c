@@ -6,6 +6,8 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/hcvm.h>
+#include <asm/tsc.h>
 #include "../devices/eventfd.h"
 #include "../devices/irqchip.h"
 #include "../devices/lapic.h"
@@ -31,7 +33,6 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_SIGNAL_MSI:
-	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
@@ -39,7 +40,13 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_HLT:		/* HLT stays in the kernel with its APIC */
+	case KVM_CAP_COALESCED_PIO:
+	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_GET_TSC_KHZ:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mapping */
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_XCRS:		/* as KVM: only where the host has XSAVE */
 		return hcvm_supported_xcr0() != 0;
 	case KVM_CAP_NR_VCPUS:
@@ -48,6 +55,8 @@ long hcvm_vm_check_extension(unsigned long cap)
 		return HCVM_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return HCVM_MAX_MEMSLOTS;
+	case KVM_CAP_IRQ_ROUTING:	/* as KVM: how many routes KVM_SET_GSI_ROUTING takes */
+		return HCVM_MAX_ROUTES;
 	default:
 		return 0;
 	}
@@ -77,6 +86,7 @@ static void vm_destroy(struct hcvm_vm *vm)
 			hcvm_vcpu_destroy(vcpu);
 	}
 	hcvm_irqchip_destroy(vm);
+	hcvm_coalesced_destroy(&vm->coalesced);
 	hcvm_mmu_destroy(&vm->mmu);
 	hcvm_apicv_vm_destroy(vm);
 	mmdrop(vm->mm);
@@ -94,6 +104,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct hcvm_vm *vm = file->private_data;
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region region;
+	struct kvm_userspace_memory_region2 region2;
+	struct kvm_coalesced_mmio_zone zone;
 	struct kvm_ioeventfd ioeventfd;
 	struct kvm_irqfd irqfd;
 	u64 addr;
@@ -105,6 +117,25 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&region, argp, sizeof(region)))
 			return -EFAULT;
 		return hcvm_mmu_set_region(&vm->mmu, &region);
+	case KVM_SET_USER_MEMORY_REGION2:
+		/* The same slot; a guest_memfd flag is refused there as unknown (EINVAL). */
+		if (copy_from_user(&region2, argp, sizeof(region2)))
+			return -EFAULT;
+		region = (struct kvm_userspace_memory_region){
+			.slot = region2.slot, .flags = region2.flags,
+			.guest_phys_addr = region2.guest_phys_addr,
+			.memory_size = region2.memory_size, .userspace_addr = region2.userspace_addr,
+		};
+		return hcvm_mmu_set_region(&vm->mmu, &region);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		return hcvm_coalesced_zone(&vm->coalesced, &zone,
+					   cmd == KVM_REGISTER_COALESCED_MMIO);
+	case KVM_GET_TSC_KHZ:
+		/* The guest's TSC runs at the host's: hcvm does not scale it. */
+		return tsc_khz ? tsc_khz : -EIO;
 	case KVM_CREATE_VCPU:
 		return hcvm_create_vcpu(vm, arg);
 	case KVM_SET_TSS_ADDR:
@@ -158,8 +189,14 @@ int hcvm_create_vm(unsigned long type)
 	spin_lock_init(&vm->irqfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	ret = hcvm_coalesced_init(&vm->coalesced);
+	if (ret) {
+		kfree(vm);
+		return ret;
+	}
 	ret = hcvm_mmu_init(&vm->mmu, hcvm_caps.ept_vpid & HCVM_EPT_2M, current->mm);
 	if (ret) {
+		hcvm_coalesced_destroy(&vm->coalesced);
 		kfree(vm);
 		return ret;
 	}

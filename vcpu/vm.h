@@ -9,6 +9,7 @@
  *   mmap_lock (taken inside pinning and guest-memory copies)
  *   eventfd wait-queue locks (an irqfd's wake-up injects from under one)
  *   vm->irqfd_lock (the irqfd list: linked and unlinked under a wait-queue lock)
+ *   vm->coalesced.lock (coalesced zones and ring; takes nothing inside)
  *   the irqchip's raw spinlock (devices/irqchip.h), innermost
  * The run path takes only vcpu->mutex, vm->mmu.lock on EPT violations and
  * the irqchip lock for device accesses; deliveries to a vCPU are lock-free.
@@ -20,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include "../devices/coalesced.h"
 #include "../ept/mmu.h"
 
 #define HCVM_MAX_VCPUS	64
@@ -39,6 +41,7 @@ struct hcvm_vm {
 	spinlock_t irqfd_lock;		/* irqfds: see devices/eventfd.c */
 	struct list_head irqfds;
 	struct list_head ioeventfds;
+	struct hcvm_coalesced coalesced;	/* devices/coalesced.c */
 };
 
 int hcvm_create_vm(unsigned long type);

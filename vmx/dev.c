@@ -47,8 +47,8 @@ static long hcvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* struct kvm_run, then the data page of KVM_EXIT_IO. */
-		return (KVM_PIO_PAGE_OFFSET + 1) * PAGE_SIZE;
+		/* struct kvm_run, the data page of KVM_EXIT_IO, the coalesced MMIO ring. */
+		return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return hcvm_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:

@@ -18,7 +18,8 @@
  * Replay: the seed comes first ("fuzz: seed N"); HCVM_FUZZ_SEED=N runs with
  * it again (each thread's random stream derives from it; how the threads
  * interleave does not). HCVM_FUZZ_SECONDS (default 60) is the budget, half
- * for each test. The last lines count operations, ioctls and errnos.
+ * for each test (all of it for hcvm where kvm_intel's half cannot run: on
+ * Bochs). The last lines count operations, ioctls and errnos.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/hcvm.h>		/* KVM's newer calls, for an older <linux/kvm.h> */
 #include "kselftest_harness.h"
 #include "../lib/kvm_util.h"
 #include "../lib/modules.h"
@@ -69,7 +71,9 @@
 	X(KVM_GET_MP_STATE) X(KVM_SET_MP_STATE) X(KVM_GET_VCPU_EVENTS)		\
 	X(KVM_SET_VCPU_EVENTS) X(KVM_GET_MSRS) X(KVM_SET_MSRS)			\
 	X(KVM_GET_CPUID2) X(KVM_SET_CPUID2) X(KVM_GET_LAPIC) X(KVM_SET_LAPIC)	\
-	X(KVM_INTERRUPT) X(KVM_NMI)
+	X(KVM_INTERRUPT) X(KVM_NMI) X(KVM_SET_USER_MEMORY_REGION2)		\
+	X(KVM_REGISTER_COALESCED_MMIO) X(KVM_UNREGISTER_COALESCED_MMIO)		\
+	X(KVM_GET_TSC_KHZ)
 
 #define IOCTL_ENUM(name)	I_##name,
 #define IOCTL_ENTRY(name)	{ #name, name },
@@ -737,8 +741,19 @@ static void op_memslot(struct thr *t)
 		r->memory_size = (1ULL << 47) + (value(t) & ~(PAGE - 1));	/* overflows */
 		break;
 	}
-	if (mapped || r->memory_size)
+	if ((mapped || r->memory_size) && one_in(t, 4)) {
+		/* The second version begins as the first: its extra fields, random now and then. */
+		struct kvm_userspace_memory_region2 *r2 = (void *)t->buf;
+
+		memset((uint8_t *)r2 + sizeof(*r), 0, sizeof(*r2) - sizeof(*r));
+		if (one_in(t, 8))
+			fill(t, &r2->guest_memfd_offset, sizeof(*r2) - sizeof(*r));
+		if (one_in(t, 8))
+			r2->flags |= 1u << rnd(t, 32);
+		callp(I_KVM_SET_USER_MEMORY_REGION2, h.fd, one_in(t, 8) ? arg_ptr(t, sizeof(*r2)) : r2);
+	} else if (mapped || r->memory_size) {
 		callp(I_KVM_SET_USER_MEMORY_REGION, h.fd, one_in(t, 8) ? arg_ptr(t, sizeof(*r)) : r);
+	}
 	put(&h);
 }
 
@@ -908,6 +923,19 @@ static void ioeventfd(struct thr *t, int fd)
 		close(efd);
 }
 
+/* A zone where guests write (the ioeventfd addresses), or anywhere; registered or dropped. */
+static void coalesced_zone(struct thr *t, int fd)
+{
+	static const uint64_t addrs[] = { 0xf1, 0x61, 0xd0000000, 0xfee00000, 0xfec00000 };
+	struct kvm_coalesced_mmio_zone *z = (void *)t->buf;
+
+	z->addr = one_in(t, 2) ? addrs[rnd(t, ARRAY_SIZE(addrs))] : value(t);
+	z->size = one_in(t, 4) ? value(t) : 1 + rnd(t, 2 * PAGE);
+	z->pio = one_in(t, 8) ? value(t) : rnd(t, 2);
+	callp(one_in(t, 3) ? I_KVM_UNREGISTER_COALESCED_MMIO : I_KVM_REGISTER_COALESCED_MMIO, fd,
+	      arg_ptr(t, sizeof(*z)));
+}
+
 static void op_vm_ioctl(struct thr *t)
 {
 	struct handle h;
@@ -917,7 +945,7 @@ static void op_vm_ioctl(struct thr *t)
 	if (!get(t, &h, false))
 		return;
 	memset(t->buf, 0, PAGE);
-	switch (rnd(t, 14)) {
+	switch (rnd(t, 16)) {
 	case 0:
 		call(I_KVM_CREATE_IRQCHIP, h.fd, one_in(t, 8) ? value(t) : 0);
 		break;
@@ -967,6 +995,12 @@ static void op_vm_ioctl(struct thr *t)
 	case 12:
 		u64[0] = one_in(t, 2) ? 0xfffbc000 : value(t);
 		callp(I_KVM_SET_IDENTITY_MAP_ADDR, h.fd, arg_ptr(t, 8));
+		break;
+	case 13:
+		coalesced_zone(t, h.fd);
+		break;
+	case 14:
+		call(I_KVM_GET_TSC_KHZ, h.fd, one_in(t, 4) ? value(t) : 0);
 		break;
 	default:
 		call(I_KVM_CHECK_EXTENSION, h.fd, one_in(t, 2) ? rnd(t, 256) : value(t));
@@ -1161,6 +1195,18 @@ static void scribble(struct thr *t, struct kvm_run *run)
 	}
 	if (pool.run_size > (int)(KVM_PIO_PAGE_OFFSET * PAGE) && one_in(t, 2))
 		fill(t, pio, one_in(t, 2) ? PAGE : 16);
+	/* The coalesced ring: its indices above all, or consumed as a VMM would. */
+	if (pool.run_size > (int)(KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE) && one_in(t, 2)) {
+		struct kvm_coalesced_mmio_ring *ring = (void *)((uint8_t *)run +
+			KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE);
+
+		if (one_in(t, 2))
+			ring->first = ring->last;
+		else if (one_in(t, 2))
+			fill(t, ring, 8);
+		else
+			fill(t, ring, PAGE);
+	}
 	run->immediate_exit = one_in(t, 8);
 	run->request_interrupt_window = one_in(t, 2);
 }
@@ -1388,11 +1434,31 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 	return s && *s ? strtoull(s, NULL, 0) : dflt;
 }
 
-/* Each test's share of HCVM_FUZZ_SECONDS. */
-static int share(void)
+/*
+ * Why the kvm_intel half cannot run here, or NULL. On Bochs, kvm_intel
+ * running random guest code stalls a host CPU (RCU stall in
+ * vmx_do_nmi_irqoff seen on 2026-12-03): Bochs takes no exit for host
+ * interrupts while a guest runs with IF=0, and kvm_intel has no bound on
+ * such runs (hcvm's guard, vmx/quirks.c). Elsewhere (QEMU with nested KVM)
+ * the comparison runs.
+ */
+static const char *no_kvm_intel(void)
 {
-	uint64_t s = env_u64("HCVM_FUZZ_SECONDS", 60) / 2;
+	char cmdline[4096] = "";
 
+	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (strstr(cmdline, "hcvm.emulator=bochs"))
+		return "kvm_intel on Bochs: random IF=0 guests stall the host CPU";
+	return NULL;
+}
+
+/* Each test's share of HCVM_FUZZ_SECONDS: half, or all of it for hcvm without kvm_intel's half. */
+static int share(bool hcvm)
+{
+	uint64_t s = env_u64("HCVM_FUZZ_SECONDS", 60);
+
+	if (!hcvm || !no_kvm_intel())
+		s /= 2;
 	return s < 1 ? 1 : s > 86400 ? 86400 : s;
 }
 
@@ -1420,24 +1486,16 @@ TEST_F(fuzz, hcvm)
 {
 	if (!strcmp(test_dev(), "/dev/hcvm") && !module_loaded("hcvm"))
 		ASSERT_EQ(0, module_load("hcvm", ""));
-	fuzz_device(_metadata, test_dev(), self->seed, share());
+	fuzz_device(_metadata, test_dev(), self->seed, share(true));
 	check_alive(_metadata);
 }
 
 TEST_F(fuzz, kvm_intel)
 {
-	char cmdline[4096] = "";
+	const char *why = no_kvm_intel();
 
-	/*
-	 * On Bochs, kvm_intel running random guest code stalls a host CPU
-	 * (RCU stall in vmx_do_nmi_irqoff seen on 2026-12-03): Bochs takes no
-	 * exit for host interrupts while a guest runs with IF=0, and kvm_intel
-	 * has no bound on such runs (hcvm's guard, vmx/quirks.c). Elsewhere
-	 * (QEMU with nested KVM) the comparison runs.
-	 */
-	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-	if (strstr(cmdline, "hcvm.emulator=bochs"))
-		SKIP(return, "kvm_intel on Bochs: random IF=0 guests stall the host CPU");
+	if (why)
+		SKIP(return, "%s", why);
 	/* Only one hypervisor can own VMX. */
 	if (module_loaded("hcvm"))
 		ASSERT_EQ(0, module_unload("hcvm"));
@@ -1445,15 +1503,15 @@ TEST_F(fuzz, kvm_intel)
 		SKIP(return, "kvm_intel cannot be loaded (modprobe kvm_intel failed)");
 	self->unload_kvm = true;
 	setenv("HCVM_DEV", "/dev/kvm", 1);
-	fuzz_device(_metadata, "/dev/kvm", self->seed, share());
+	fuzz_device(_metadata, "/dev/kvm", self->seed, share(false));
 	check_alive(_metadata);
 }
 
 /* The harness's timeouts follow the budget: set after the tests register, before main(). */
 static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 1))) fuzz_timeouts(void)
 {
-	_fuzz_hcvm_object->timeout = share() + 120;
-	_fuzz_kvm_intel_object->timeout = share() + 120;
+	_fuzz_hcvm_object->timeout = share(true) + 120;
+	_fuzz_kvm_intel_object->timeout = share(false) + 120;
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The calls unmodified KVM clients ask for before they run anything
+ * (kvmtool: coalesced MMIO and HLT; the KVM selftests library: memory
+ * slots by KVM_SET_USER_MEMORY_REGION2, the TSC frequency), each with
+ * KVM's semantics, so the same binary passes on /dev/kvm ($HCVM_DEV).
+ * Then the clients themselves (issue 11).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/hcvm.h>		/* KVM's newer calls, for an older <linux/kvm.h> */
+#include "kselftest_harness.h"
+#include "../lib/kvm_util.h"
+#include "../lib/modules.h"
+
+#ifndef PAGE_SIZE
+#define PAGE_SIZE	4096		/* what KVM_COALESCED_MMIO_MAX is computed with (x86) */
+#endif
+
+#define ZONE		0xd0000000ULL	/* no memory there: MMIO (identity-mapped 3-4 GiB) */
+#define PIO_ZONE	0x500
+
+FIXTURE(abi) {
+	struct vm *vm;
+};
+
+FIXTURE_SETUP(abi)
+{
+	if (!strcmp(test_dev(), "/dev/hcvm") && !module_loaded("hcvm"))
+		ASSERT_EQ(0, module_load("hcvm", NULL));
+	self->vm = vm_create();
+}
+
+FIXTURE_TEARDOWN(abi)
+{
+	vm_free(self->vm);
+}
+
+TEST_F(abi, caps_that_clients_require)
+{
+	int sys = self->vm->sys;
+
+	/* kvmtool refuses to start without these two; the value is the ring's page. */
+	EXPECT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET, ioctl(sys, KVM_CHECK_EXTENSION,
+							KVM_CAP_COALESCED_MMIO));
+	EXPECT_EQ(1, ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_HLT));
+	EXPECT_EQ(1, ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO));
+	EXPECT_EQ(1, ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2));
+	EXPECT_EQ(1, ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ));
+	/* QEMU sizes its routing table by it (1 made it assert). */
+	EXPECT_LE(1024, ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	EXPECT_LE((KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * getpagesize(), self->vm->run_size);
+}
+
+static struct kvm_coalesced_mmio_ring *ring_of(struct vcpu *vcpu)
+{
+	return (void *)((char *)vcpu->run + KVM_COALESCED_MMIO_PAGE_OFFSET * getpagesize());
+}
+
+static int zone(struct vm *vm, unsigned long cmd, uint64_t addr, uint32_t size, uint32_t pio)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = addr, .size = size, .pio = pio };
+
+	return ioctl(vm->fd, cmd, &z) ? -errno : 0;
+}
+
+/*
+ * Writes 0x11223344 (4 bytes) at ZONE, 0x5566778899aabbcc (8) at ZONE + 8,
+ * 0xee (1) at ZONE + 0xfff, then 0x77 (4) at ZONE + 0x1000, just past the zone,
+ * OUT 0xabcd (2) to PIO_ZONE, reports 1; IN from PIO_ZONE, reports 2.
+ */
+GUEST_CODE(g_zone_writes, ".code64",
+	"mov $0xd0000000, %ebx\n"
+	"movl $0x11223344, (%rbx)\n"
+	"movabs $0x5566778899aabbcc, %rax\n mov %rax, 8(%rbx)\n"
+	"movb $0xee, 0xfff(%rbx)\n"
+	"movl $0x77, 0x1000(%rbx)\n"
+	"mov $0xabcd, %ax\n mov $0x500, %dx\n out %ax, %dx\n"
+	UCALL(1)
+	"in %dx, %ax\n" UCALL(2) "hlt\n");
+
+static void expect_entry(struct __test_metadata *_metadata, const struct kvm_coalesced_mmio *e,
+			 uint64_t addr, uint32_t len, uint64_t data, uint32_t pio)
+{
+	uint64_t got = 0;
+
+	memcpy(&got, e->data, sizeof(got));
+	EXPECT_EQ(addr, e->phys_addr);
+	EXPECT_EQ(len, e->len);
+	EXPECT_EQ(pio, e->pio);
+	EXPECT_EQ(data, got);
+}
+
+/*
+ * Writes inside a zone go to the ring without an exit, in order, each with
+ * its address, length and data; a write outside it exits as MMIO, the ring
+ * already holding the writes before it. A PIO zone takes OUTs, not INs.
+ */
+TEST_F(abi, coalesced_writes_fill_the_ring_in_order)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_zone_writes_start, g_zone_writes_end);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+	struct kvm_run *run = vcpu->run;
+
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 0x1000, 0));
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, PIO_ZONE, 2, 1));
+	EXPECT_EQ(-EINVAL, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 0x1000, 2));
+
+	ASSERT_EQ(KVM_EXIT_MMIO, vcpu_run(vcpu));
+	EXPECT_EQ(ZONE + 0x1000, run->mmio.phys_addr);
+	EXPECT_EQ(1, run->mmio.is_write);
+	ASSERT_EQ(3u, ring->last - ring->first);
+	expect_entry(_metadata, &ring->coalesced_mmio[0], ZONE, 4, 0x11223344, 0);
+	expect_entry(_metadata, &ring->coalesced_mmio[1], ZONE + 8, 8, 0x5566778899aabbccULL, 0);
+	expect_entry(_metadata, &ring->coalesced_mmio[2], ZONE + 0xfff, 1, 0xee, 0);
+	ring->first = ring->last;
+
+	EXPECT_EQ(1u, vcpu_ucall(vcpu));
+	ASSERT_EQ(1u, ring->last - ring->first);
+	expect_entry(_metadata, &ring->coalesced_mmio[3], PIO_ZONE, 2, 0xabcd, 1);
+	ring->first = ring->last;
+	ASSERT_EQ(KVM_EXIT_IO, vcpu_run(vcpu));		/* the IN is not coalesced */
+	EXPECT_EQ(KVM_EXIT_IO_IN, run->io.direction);
+	EXPECT_EQ(PIO_ZONE, run->io.port);
+	EXPECT_EQ(2u, vcpu_ucall(vcpu));
+	vcpu_free(vcpu);
+}
+
+/* Writes RCX times at ZONE the values 0, 1, ...; then reports RCX. */
+GUEST_CODE(g_zone_loop, ".code64",
+	"mov $0xd0000000, %ebx\n xor %eax, %eax\n"
+	"1: mov %eax, (%rbx)\n inc %eax\n cmp %ecx, %eax\n jb 1b\n"
+	"out %eax, $0xf1\n hlt\n");
+
+static struct vcpu *zone_loop(struct vm *vm, uint32_t n)
+{
+	struct vcpu *vcpu = vm_long_guest(vm, g_zone_loop_start, g_zone_loop_end);
+	struct kvm_regs r;
+
+	vcpu_get_regs(vcpu, &r);
+	r.rcx = n;
+	vcpu_set_regs(vcpu, &r);
+	return vcpu;
+}
+
+/* The exit is the ordinary MMIO write of @val at ZONE. */
+static void expect_write_exit(struct __test_metadata *_metadata, struct vcpu *vcpu, uint32_t val)
+{
+	uint32_t got;
+
+	ASSERT_EQ(KVM_EXIT_MMIO, vcpu_run(vcpu));
+	memcpy(&got, vcpu->run->mmio.data, sizeof(got));
+	EXPECT_EQ(ZONE, vcpu->run->mmio.phys_addr);
+	EXPECT_EQ(val, got);
+}
+
+/*
+ * A full ring (one slot is always free: last + 1 == first) makes the next
+ * write an ordinary exit; once userspace consumed the entries, writes go to
+ * the ring again, from where it left off.
+ */
+TEST_F(abi, a_full_ring_exits)
+{
+	const uint32_t max = KVM_COALESCED_MMIO_MAX;
+	struct vcpu *vcpu = zone_loop(self->vm, max + 5);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+	uint32_t i, v;
+
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 4, 0));
+	expect_write_exit(_metadata, vcpu, max - 1);
+	ASSERT_EQ(max - 1, ring->last);
+	for (i = 0; i < max - 1; i++) {
+		memcpy(&v, ring->coalesced_mmio[i].data, sizeof(v));
+		ASSERT_EQ(i, v);
+	}
+	ring->first = ring->last;
+	EXPECT_EQ(max + 5, vcpu_ucall(vcpu));
+	EXPECT_EQ(4u, ring->last);		/* max .. max + 4 after max - 1, wrapped */
+	memcpy(&v, ring->coalesced_mmio[3].data, sizeof(v));
+	EXPECT_EQ(max + 4, v);
+	vcpu_free(vcpu);
+}
+
+/*
+ * The ring's indices are userspace's to scribble on: an index out of the
+ * ring makes writes exit (nothing is written out of the page), indices in
+ * it are used as they are.
+ */
+TEST_F(abi, scribbled_ring_indices_are_not_trusted)
+{
+	struct vcpu *vcpu = zone_loop(self->vm, 3);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+	uint32_t v;
+
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 4, 0));
+	ring->last = 0xffffffff;
+	ring->first = 12345;
+	expect_write_exit(_metadata, vcpu, 0);
+	EXPECT_EQ(0xffffffffu, ring->last);
+	ring->last = KVM_COALESCED_MMIO_MAX;
+	expect_write_exit(_metadata, vcpu, 1);
+	ring->last = 7;
+	ring->first = 5;
+	EXPECT_EQ(3u, vcpu_ucall(vcpu));
+	EXPECT_EQ(8u, ring->last);
+	memcpy(&v, ring->coalesced_mmio[7].data, sizeof(v));
+	EXPECT_EQ(2u, v);
+	vcpu_free(vcpu);
+}
+
+/* Unregistering a range drops every zone of its kind inside it, as KVM does. */
+TEST_F(abi, unregister_drops_the_zones_inside)
+{
+	struct vcpu *vcpu = zone_loop(self->vm, 2);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 4, 0));
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE + 0x100, 4, 0));
+	/* A PIO zone at the same number is another kind: it stays, and takes no MMIO. */
+	ASSERT_EQ(0, zone(self->vm, KVM_REGISTER_COALESCED_MMIO, ZONE, 4, 1));
+	ASSERT_EQ(0, zone(self->vm, KVM_UNREGISTER_COALESCED_MMIO, ZONE, 0x1000, 0));
+	expect_write_exit(_metadata, vcpu, 0);
+	expect_write_exit(_metadata, vcpu, 1);
+	EXPECT_EQ(2u, vcpu_ucall(vcpu));
+	EXPECT_EQ(ring->first, ring->last);
+	vcpu_free(vcpu);
+}
+
+/* Reads the quadword at 0x400000 and reports it, then again. */
+GUEST_CODE(g_read_slot, ".code64",
+	"mov 0x400000, %eax\n out %eax, $0xf1\n mov 0x400000, %eax\n out %eax, $0xf1\n hlt\n");
+
+/*
+ * KVM_SET_USER_MEMORY_REGION2 makes the same slots as the first version
+ * (the KVM selftests library makes every slot with it); a guest_memfd slot
+ * is refused where there is no guest_memfd (hcvm, and KVM's default VM
+ * type); size 0 deletes.
+ */
+TEST_F(abi, memory_region2_adds_and_deletes_slots)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_read_slot_start, g_read_slot_end);
+	size_t size = 1 << 20;
+	uint32_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kvm_userspace_memory_region2 r = {
+		.slot = 1, .guest_phys_addr = 0x400000, .memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+
+	ASSERT_NE(MAP_FAILED, mem);
+	mem[0] = 0x5107;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION2, &r));
+	EXPECT_EQ(0x5107u, vcpu_ucall(vcpu));
+	r.memory_size = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION2, &r));
+	ASSERT_EQ(KVM_EXIT_MMIO, vcpu_run(vcpu));
+	EXPECT_EQ(0x400000ull, vcpu->run->mmio.phys_addr);
+	r.slot = 2;
+	r.memory_size = size;
+	r.flags = 1 << 2;	/* KVM_MEM_GUEST_MEMFD */
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION2, &r));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu_free(vcpu);
+	munmap(mem, size);
+}
+
+/* The TSC frequency, the same on the VM and the vCPU (the KVM selftests assert it is there). */
+TEST_F(abi, tsc_khz_is_reported)
+{
+	struct vcpu *vcpu = vcpu_add(self->vm, 0);
+	int vm_khz = ioctl(self->vm->fd, KVM_GET_TSC_KHZ, 0);
+
+	EXPECT_LT(0, vm_khz);
+	EXPECT_EQ(vm_khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+	vcpu_free(vcpu);
+}
+
+TEST_HARNESS_MAIN
