@@ -563,6 +563,45 @@ static long nmi(struct hcvm_vcpu *vcpu, void __user *argp)
 	return hcvm_vcpu_nmi(vcpu);
 }
 
+/* As KVM: no flags, DR6 and DR7 bits 63:32 clear (a MOV to them would #GP). */
+static int get_debugregs(struct hcvm_vcpu *vcpu, void *arg)
+{
+	struct kvm_debugregs *d = arg;
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < 4; i++)
+		d->db[i] = hcvm_get_dr(vcpu, i);
+	d->dr6 = hcvm_get_dr(vcpu, 6);
+	d->dr7 = hcvm_get_dr(vcpu, 7);
+	return 0;
+}
+
+static int set_debugregs(struct hcvm_vcpu *vcpu, void *arg)
+{
+	const struct kvm_debugregs *d = arg;
+	int i;
+
+	if (d->flags || d->dr6 >> 32 || d->dr7 >> 32)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		hcvm_set_dr(vcpu, i, d->db[i]);
+	hcvm_set_dr(vcpu, 6, d->dr6);
+	hcvm_set_dr(vcpu, 7, d->dr7);
+	return 0;
+}
+
+/*
+ * KVM's TPR-patching "VAPIC" page (KVM_CAP_VAPIC) is not offered; QEMU
+ * still clears the address at every APIC reset, and that is what hcvm has.
+ */
+static int set_vapic_addr(struct hcvm_vcpu *vcpu, void *arg)
+{
+	const struct kvm_vapic_addr *v = arg;
+
+	return v->vapic_addr ? -EINVAL : 0;
+}
+
 /* The guest's TSC runs at the host's (no scaling): what KVM_SET_TSC_KHZ would need. */
 static long get_tsc_khz(struct hcvm_vcpu *vcpu, void __user *argp)
 {
@@ -607,6 +646,9 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_GET_CPUID2, .raw = get_cpuid2 },
 	{ KVM_SET_CPUID2, .raw = set_cpuid2 },
 	{ KVM_GET_TSC_KHZ, .raw = get_tsc_khz },
+	{ KVM_GET_DEBUGREGS, .fn = get_debugregs },
+	{ KVM_SET_DEBUGREGS, .fn = set_debugregs },
+	{ KVM_SET_VAPIC_ADDR, LAPIC, -EINVAL, .fn = set_vapic_addr },
 };
 
 long hcvm_vcpu_state_ioctl(struct hcvm_vcpu *vcpu, unsigned int cmd, void __user *argp)

@@ -44,6 +44,8 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_USER_MEMORY2:
 	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mapping */
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;

@@ -52,7 +52,11 @@ static long hcvm_dev_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	case KVM_GET_SUPPORTED_CPUID:
 		return hcvm_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
-		return hcvm_get_msr_index_list((void __user *)arg);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return hcvm_get_msr_index_list((void __user *)arg,
+					       cmd == KVM_GET_MSR_FEATURE_INDEX_LIST);
+	case KVM_GET_MSRS:
+		return hcvm_msrs_ioctl(NULL, (void __user *)arg, false);
 	default:
 		return -ENOTTY;
 	}

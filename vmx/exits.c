@@ -281,6 +281,23 @@ static int handle_cr(struct hcvm_vcpu *vcpu)
  * runs while DR7 enables a breakpoint (vcpu/switch.c); DR6 is the vCPU's,
  * updated from #DB exits.
  */
+u64 hcvm_get_dr(struct hcvm_vcpu *vcpu, int dr)
+{
+	return dr < 4 ? vcpu->dr[dr] : dr == 6 ? vcpu->dr6 : vmcs_read(GUEST_DR7);
+}
+
+void hcvm_set_dr(struct hcvm_vcpu *vcpu, int dr, u64 val)
+{
+	if (dr < 4) {
+		vcpu->dr[dr] = val;
+	} else if (dr == 6) {
+		vcpu->dr6 = (val & 0xf00f) | 0xffff0ff0;
+	} else {
+		vmcs_write(GUEST_DR7, (val & 0xffff2bff) | 0x400);
+		vcpu->dr7_active = val & 0xff;
+	}
+}
+
 static int handle_dr(struct hcvm_vcpu *vcpu)
 {
 	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
@@ -294,20 +311,12 @@ static int handle_dr(struct hcvm_vcpu *vcpu)
 		dr += 2;
 	}
 	if (from) {
-		val = dr < 4 ? vcpu->dr[dr] : dr == 6 ? vcpu->dr6 : vmcs_read(GUEST_DR7);
-		gpr_set(vcpu, reg, val);
+		gpr_set(vcpu, reg, hcvm_get_dr(vcpu, dr));
 	} else {
 		val = gpr_get(vcpu, reg);
 		if (dr >= 6 && val >> 32)
 			return gp(vcpu);
-		if (dr < 4) {
-			vcpu->dr[dr] = val;
-		} else if (dr == 6) {
-			vcpu->dr6 = (val & 0xf00f) | 0xffff0ff0;
-		} else {
-			vmcs_write(GUEST_DR7, (val & 0xffff2bff) | 0x400);
-			vcpu->dr7_active = val & 0xff;
-		}
+		hcvm_set_dr(vcpu, dr, val);
 	}
 	return done(vcpu);
 }

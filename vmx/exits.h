@@ -17,5 +17,8 @@ void hcvm_queue_exception(struct hcvm_vcpu *vcpu, u8 vector, bool has_error, u32
 void hcvm_skip_instruction(struct hcvm_vcpu *vcpu);
 /* Fill run for KVM_EXIT_INTERNAL_ERROR; returns 0 (to userspace). */
 int hcvm_internal_error(struct hcvm_vcpu *vcpu, u32 suberror, u64 data0);
+/* Guest DR0-3, DR6 (4, 5: not aliases here) and DR7, as MOV DR reads and writes them. */
+u64 hcvm_get_dr(struct hcvm_vcpu *vcpu, int dr);
+void hcvm_set_dr(struct hcvm_vcpu *vcpu, int dr, u64 val);
 
 #endif

@@ -50,10 +50,27 @@ u64 hcvm_msr_bitmap_pa(void)
 	return __pa(msr_bitmap);
 }
 
-long hcvm_get_msr_index_list(struct kvm_msr_list __user *ul)
+/*
+ * Feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS on /dev/hcvm):
+ * what a VMM may read before it creates a vCPU, to choose its guests' CPU
+ * model. The values are those a new vCPU starts with.
+ */
+static const u32 feature_msrs[] = { MSR_IA32_ARCH_CAPABILITIES };
+
+static int get_feature_msr(u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*data = hcvm_guest_arch_caps;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static long msr_list(struct kvm_msr_list __user *ul, const u32 *idx, u32 n)
 {
 	struct kvm_msr_list l;
-	u32 n = ARRAY_SIZE(emulated);
 
 	if (copy_from_user(&l, ul, sizeof(l)))
 		return -EFAULT;
@@ -61,9 +78,16 @@ long hcvm_get_msr_index_list(struct kvm_msr_list __user *ul)
 		return -EFAULT;
 	if (l.nmsrs < n)
 		return -E2BIG;
-	if (copy_to_user(ul->indices, emulated, sizeof(emulated)))
+	if (copy_to_user(ul->indices, idx, n * sizeof(*idx)))
 		return -EFAULT;
 	return 0;
+}
+
+long hcvm_get_msr_index_list(struct kvm_msr_list __user *ul, bool features)
+{
+	if (features)
+		return msr_list(ul, feature_msrs, ARRAY_SIZE(feature_msrs));
+	return msr_list(ul, emulated, ARRAY_SIZE(emulated));
 }
 
 static int switched(u32 index)
@@ -349,7 +373,8 @@ long hcvm_msrs_ioctl(struct hcvm_vcpu *vcpu, struct kvm_msrs __user *um, bool se
 			if (hcvm_set_msr(vcpu, e.index, e.data, true))
 				break;
 		} else {
-			if (hcvm_get_msr(vcpu, e.index, &e.data, true))
+			if (vcpu ? hcvm_get_msr(vcpu, e.index, &e.data, true) :
+				   get_feature_msr(e.index, &e.data))
 				break;
 			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
 				return -EFAULT;

@@ -278,4 +278,72 @@ TEST_F(abi, tsc_khz_is_reported)
 	vcpu_free(vcpu);
 }
 
+/*
+ * Feature MSRs on the system fd (QEMU and the KVM selftests pick CPU models
+ * by them): the list, and KVM_GET_MSRS there, which stops at the first MSR
+ * that is not one. ARCH_CAPABILITIES reads as a new vCPU's.
+ */
+TEST_F(abi, feature_msrs_on_the_system_fd)
+{
+	struct { struct kvm_msr_list l; uint32_t i[64]; } list = { .l.nmsrs = 64 };
+	struct { struct kvm_msrs m; struct kvm_msr_entry e[2]; } msrs = {
+		.m.nmsrs = 2, .e = { { .index = 0x10a }, { .index = 0x10 } },
+	};
+	struct { struct kvm_msrs m; struct kvm_msr_entry e; } vcpu_msr = {
+		.m.nmsrs = 1, .e.index = 0x10a,
+	};
+	struct kvm_msr_list small = { .nmsrs = 0 };
+	struct vcpu *vcpu;
+	bool found = false;
+
+	ASSERT_EQ(1, ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_GET_MSR_FEATURES));
+	EXPECT_EQ(-1, ioctl(self->vm->sys, KVM_GET_MSR_FEATURE_INDEX_LIST, &small));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_LT(0u, small.nmsrs);
+	ASSERT_EQ(0, ioctl(self->vm->sys, KVM_GET_MSR_FEATURE_INDEX_LIST, &list));
+	for (unsigned int i = 0; i < list.l.nmsrs; i++)
+		found |= list.l.indices[i] == 0x10a;
+	EXPECT_TRUE(found);
+	/* The TSC is no feature MSR: one done. */
+	EXPECT_EQ(1, ioctl(self->vm->sys, KVM_GET_MSRS, &msrs));
+	vcpu = vcpu_add(self->vm, 0);
+	ASSERT_EQ(1, ioctl(vcpu->fd, KVM_GET_MSRS, &vcpu_msr));
+	EXPECT_EQ(vcpu_msr.e.data, msrs.e[0].data);
+	vcpu_free(vcpu);
+}
+
+/* Reads DR0 and DR7 and reports their low halves. */
+GUEST_CODE(g_read_drs, ".code64",
+	"mov %dr0, %rax\n out %eax, $0xf1\n mov %dr7, %rax\n out %eax, $0xf1\n hlt\n");
+
+/*
+ * KVM_GET/SET_DEBUGREGS: what is set is what the guest reads (MOV from
+ * DR0, DR7) and what GET gives back; flags or DR6/DR7 bits 63:32 are EINVAL.
+ */
+TEST_F(abi, debugregs_round_trip)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_read_drs_start, g_read_drs_end);
+	struct kvm_debugregs d = { .db = { 0x1000, 0x2000, 0x3000, 0x4000 },
+				   .dr6 = 0xffff0ff0, .dr7 = 0x400 | 0x3 };	/* L0, G0 */
+	struct kvm_debugregs got, bad;
+
+	ASSERT_EQ(1, ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &d));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &got));
+	EXPECT_EQ(0, memcmp(d.db, got.db, sizeof(d.db)));
+	EXPECT_EQ(d.dr7, got.dr7);
+	EXPECT_EQ(d.dr6, got.dr6);
+	bad = d;
+	bad.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = d;
+	bad.dr7 |= 1ULL << 32;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0x1000u, vcpu_ucall(vcpu));
+	EXPECT_EQ(0x403u, vcpu_ucall(vcpu));
+	vcpu_free(vcpu);
+}
+
 TEST_HARNESS_MAIN
