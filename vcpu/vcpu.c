@@ -412,6 +412,9 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
+	fd = -EINVAL;
+	if (vm->max_vcpu_id && id >= vm->max_vcpu_id)
+		goto out;
 	fd = -EEXIST;
 	if (vm->vcpus[id])
 		goto out;

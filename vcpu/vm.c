@@ -101,6 +101,27 @@ void hcvm_vm_put(struct hcvm_vm *vm)
 		vm_destroy(vm);
 }
 
+/*
+ * KVM_ENABLE_CAP on the VM. As KVM: flags must be 0; a cap hcvm does not
+ * let userspace enable is EINVAL; KVM_CAP_MAX_VCPU_ID may be set once
+ * (again only to the same value), and later vCPU ids must stay below it.
+ */
+static long vm_enable_cap(struct hcvm_vm *vm, const struct kvm_enable_cap *c)
+{
+	long ret = -EINVAL;
+
+	if (c->flags || c->cap != KVM_CAP_MAX_VCPU_ID || !c->args[0] ||
+	    c->args[0] > HCVM_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (!vm->max_vcpu_id || vm->max_vcpu_id == c->args[0]) {
+		vm->max_vcpu_id = c->args[0];
+		ret = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hcvm_vm *vm = file->private_data;
@@ -108,6 +129,7 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct kvm_userspace_memory_region region;
 	struct kvm_userspace_memory_region2 region2;
 	struct kvm_coalesced_mmio_zone zone;
+	struct kvm_enable_cap cap;
 	struct kvm_ioeventfd ioeventfd;
 	struct kvm_irqfd irqfd;
 	u64 addr;
@@ -135,6 +157,10 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return hcvm_coalesced_zone(&vm->coalesced, &zone,
 					   cmd == KVM_REGISTER_COALESCED_MMIO);
+	case KVM_ENABLE_CAP:
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return vm_enable_cap(vm, &cap);
 	case KVM_GET_TSC_KHZ:
 		/* The guest's TSC runs at the host's: hcvm does not scale it. */
 		return tsc_khz ? tsc_khz : -EIO;

@@ -36,6 +36,7 @@ struct hcvm_vm {
 	struct hcvm_mmu mmu;
 	struct hcvm_vcpu *vcpus[HCVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	u32 max_vcpu_id;		/* KVM_CAP_MAX_VCPU_ID, enabled once; 0: HCVM_MAX_VCPUS */
 	struct hcvm_irqchip *irqchip;	/* NULL until KVM_CREATE_IRQCHIP */
 	struct page *apic_access_page;	/* vmx/apicv.c; NULL until needed */
 	spinlock_t irqfd_lock;		/* irqfds: see devices/eventfd.c */

@@ -346,4 +346,35 @@ TEST_F(abi, debugregs_round_trip)
 	vcpu_free(vcpu);
 }
 
+static int enable_cap(struct vm *vm, uint32_t cap, uint32_t flags, uint64_t arg0)
+{
+	struct kvm_enable_cap c = { .cap = cap, .flags = flags, .args = { arg0 } };
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &c) ? -errno : 0;
+}
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID), as the KVM selftest
+ * max_vcpuid_cap_test uses it: not beyond what KVM_CHECK_EXTENSION says,
+ * set once (the same value again is fine), and vCPU ids stay below it.
+ * A cap that cannot be enabled, or flags, are EINVAL.
+ */
+TEST_F(abi, max_vcpu_id_can_be_lowered_once)
+{
+	int max = ioctl(self->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	struct vcpu *vcpu;
+
+	ASSERT_LT(2, max);
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, KVM_CAP_MAX_VCPU_ID, 0, max + 1));
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, KVM_CAP_MAX_VCPU_ID, 1, 2));
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, 0x7fffffff, 0, 0));
+	ASSERT_EQ(0, enable_cap(self->vm, KVM_CAP_MAX_VCPU_ID, 0, 2));
+	EXPECT_EQ(0, enable_cap(self->vm, KVM_CAP_MAX_VCPU_ID, 0, 2));
+	EXPECT_EQ(-EINVAL, enable_cap(self->vm, KVM_CAP_MAX_VCPU_ID, 0, 3));
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_CREATE_VCPU, 2));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu = vcpu_add(self->vm, 1);
+	vcpu_free(vcpu);
+}
+
 TEST_HARNESS_MAIN
