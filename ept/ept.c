@@ -40,6 +40,7 @@ static bool is_leaf(u64 e, int level)
 int hcvm_ept_init(struct hcvm_ept *ept, struct mm_struct *mm)
 {
 	ept->mm = mm;
+	atomic64_set(&ept->pinned, 0);
 	ept->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!ept->root)
 		return -ENOMEM;
@@ -66,6 +67,7 @@ void hcvm_ept_unpin(struct hcvm_ept *ept, struct page *page, unsigned int n)
 	for (i = 0; i < n; i++)
 		unpin_user_page(nth_page(page, i));
 	atomic64_sub(n, &ept->mm->pinned_vm);
+	atomic64_sub(n, &ept->pinned);
 }
 
 /*

@@ -6,6 +6,7 @@
 #ifndef HCVM_EPT_EPT_H
 #define HCVM_EPT_EPT_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 
 #define HCVM_EPT_R	BIT_ULL(0)
@@ -22,6 +23,7 @@ struct hcvm_ept {
 	u64 *root;		/* the PML4 table */
 	u64 eptp;
 	struct mm_struct *mm;	/* charged for the pinned pages (mm->pinned_vm) */
+	atomic64_t pinned;	/* pages pinned for this EPT: its part of that charge */
 };
 
 int hcvm_ept_init(struct hcvm_ept *ept, struct mm_struct *mm);

@@ -38,6 +38,7 @@ static int pin(struct hcvm_mmu *mmu, unsigned long hva, int n, unsigned int gup,
 		atomic64_sub(got, &mmu->ept.mm->pinned_vm);
 		return -ENOMEM;
 	}
+	atomic64_add(got, &mmu->ept.pinned);
 	return got;
 }
 
@@ -111,6 +112,7 @@ static bool pin_huge(struct hcvm_mmu *mmu, unsigned long hva, unsigned int gup,
 		return true;
 	unpin_user_pages(pages, n);
 	atomic64_sub(n, &mmu->ept.mm->pinned_vm);
+	atomic64_sub(n, &mmu->ept.pinned);
 	return false;
 }
 

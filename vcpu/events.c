@@ -144,8 +144,10 @@ int hcvm_events_prepare(struct hcvm_vcpu *vcpu)
 		return 1;
 	for (;;) {
 		hcvm_events_accept(vcpu);
-		if (vcpu->mp_state == KVM_MP_STATE_HALTED && can_wake(vcpu))
+		if (vcpu->mp_state == KVM_MP_STATE_HALTED && can_wake(vcpu)) {
 			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+			vcpu->stats.halt_wakeups++;
+		}
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
 			return 1;
 		if (rcuwait_wait_event(&vcpu->wait, can_wake(vcpu), TASK_INTERRUPTIBLE))
@@ -171,6 +173,7 @@ void hcvm_events_inject(struct hcvm_vcpu *vcpu)
 			vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
 				   NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
 			atomic_dec(&vcpu->nmi_queued);
+			vcpu->stats.nmi_injections++;
 			busy = true;
 		} else {
 			ctrl |= CPU_BASED_NMI_WINDOW_EXITING;
@@ -181,11 +184,13 @@ void hcvm_events_inject(struct hcvm_vcpu *vcpu)
 
 		if (!busy && (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && !(intr & SHADOW))
 			vec = irq_ack(vcpu);
-		if (vec >= 0)
+		if (vec >= 0) {
 			vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
 				   vec | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
-		else
+			vcpu->stats.irq_injections++;
+		} else {
 			ctrl |= CPU_BASED_INTR_WINDOW_EXITING;
+		}
 	} else if (user_window) {
 		ctrl |= CPU_BASED_INTR_WINDOW_EXITING;
 	}

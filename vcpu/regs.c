@@ -602,6 +602,11 @@ static int set_vapic_addr(struct hcvm_vcpu *vcpu, void *arg)
 	return v->vapic_addr ? -EINVAL : 0;
 }
 
+static long get_stats_fd(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return hcvm_vcpu_stats_fd(vcpu);
+}
+
 /* The guest's TSC runs at the host's (no scaling): what KVM_SET_TSC_KHZ would need. */
 static long get_tsc_khz(struct hcvm_vcpu *vcpu, void __user *argp)
 {
@@ -646,6 +651,7 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_GET_CPUID2, .raw = get_cpuid2 },
 	{ KVM_SET_CPUID2, .raw = set_cpuid2 },
 	{ KVM_GET_TSC_KHZ, .raw = get_tsc_khz },
+	{ KVM_GET_STATS_FD, .raw = get_stats_fd },
 	{ KVM_GET_DEBUGREGS, .fn = get_debugregs },
 	{ KVM_SET_DEBUGREGS, .fn = set_debugregs },
 	{ KVM_SET_VAPIC_ADDR, LAPIC, -EINVAL, .fn = set_vapic_addr },

@@ -180,6 +180,7 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 {
 	unsigned long cr3, cr4;
 	u32 reason;
+	u64 tsc;
 	int fail;
 
 	local_irq_disable();
@@ -217,7 +218,9 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 	}
 	hcvm_switch_enter(vcpu);
 
+	tsc = rdtsc();
 	fail = hcvm_vmx_enter(vcpu->gprs, vcpu->launched);
+	vcpu->stats.guest_cycles += rdtsc() - tsc;
 	WRITE_ONCE(vcpu->mode, HCVM_OUTSIDE_GUEST);
 
 	hcvm_switch_exit(vcpu);

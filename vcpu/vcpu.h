@@ -18,6 +18,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include "decode.h"
+#include "stats.h"
 
 struct hcvm_vm;
 struct hcvm_lapic;
@@ -46,6 +47,7 @@ enum hcvm_pending {
 struct hcvm_vcpu {
 	struct hcvm_vm *vm;
 	unsigned int id;
+	struct hcvm_vcpu_stats stats;	/* KVM_GET_STATS_FD (stats.c) */
 	struct mutex mutex;
 	struct kvm_run *run;		/* page 0 of the vCPU mmap */
 	u8 *pio_data;			/* page 1: data of KVM_EXIT_IO */

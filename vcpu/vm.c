@@ -46,6 +46,7 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mapping */
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
@@ -157,6 +158,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return hcvm_coalesced_zone(&vm->coalesced, &zone,
 					   cmd == KVM_REGISTER_COALESCED_MMIO);
+	case KVM_GET_STATS_FD:
+		return hcvm_vm_stats_fd(vm);
 	case KVM_ENABLE_CAP:
 		if (copy_from_user(&cap, argp, sizeof(cap)))
 			return -EFAULT;

@@ -419,6 +419,7 @@ int hcvm_handle_exit(struct hcvm_vcpu *vcpu, u32 reason)
 		vcpu->run->fail_entry.cpu = vcpu->cpu;
 		return 0;
 	}
+	hcvm_stats_count_exit(&vcpu->stats, basic);
 	requeue_vectoring(vcpu);
 	/* Handled by the MMU or by emulation: host memory at large was read (switch.c). */
 	if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG ||

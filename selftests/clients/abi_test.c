@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,6 +21,8 @@
 #ifndef PAGE_SIZE
 #define PAGE_SIZE	4096		/* what KVM_COALESCED_MMIO_MAX is computed with (x86) */
 #endif
+
+GUEST_CODE(g_alive, ".code64", UCALL(1) "hlt\n");
 
 #define ZONE		0xd0000000ULL	/* no memory there: MMIO (identity-mapped 3-4 GiB) */
 #define PIO_ZONE	0x500
@@ -375,6 +378,153 @@ TEST_F(abi, max_vcpu_id_can_be_lowered_once)
 	EXPECT_EQ(EINVAL, errno);
 	vcpu = vcpu_add(self->vm, 1);
 	vcpu_free(vcpu);
+}
+
+/* A stats fd read as kvm_stat reads one: header, descriptors, then the data by name. */
+struct stats {
+	struct kvm_stats_header h;
+	char *desc;
+	size_t desc_size;
+};
+
+static void expect_sane_descriptors(struct __test_metadata *_metadata, struct stats *st);
+
+/*
+ * Read the header and descriptors and check them. The names the tests
+ * then read are hcvm's: elsewhere (/dev/kvm) the fd is closed and false
+ * returned.
+ */
+static bool stats_open(struct __test_metadata *_metadata, int fd, struct stats *st)
+{
+	char id[256] = "";
+
+	ASSERT_EQ((ssize_t)sizeof(st->h), pread(fd, &st->h, sizeof(st->h), 0));
+	ASSERT_EQ(0u, st->h.flags);
+	ASSERT_LT(0u, st->h.name_size);
+	ASSERT_GE(sizeof(id), st->h.name_size);
+	ASSERT_EQ((ssize_t)st->h.name_size, pread(fd, id, st->h.name_size, st->h.id_offset));
+	EXPECT_EQ(0, strncmp(id, "kvm", 3));
+	EXPECT_GT(st->h.name_size, strlen(id));
+	st->desc_size = sizeof(struct kvm_stats_desc) + st->h.name_size;
+	EXPECT_LE(st->h.desc_offset + st->h.num_desc * st->desc_size, st->h.data_offset);
+	st->desc = calloc(st->h.num_desc, st->desc_size);
+	ASSERT_EQ((ssize_t)(st->h.num_desc * st->desc_size),
+		  pread(fd, st->desc, st->h.num_desc * st->desc_size, st->h.desc_offset));
+	expect_sane_descriptors(_metadata, st);
+	if (!strcmp(test_dev(), "/dev/hcvm"))
+		return true;
+	free(st->desc);
+	close(fd);
+	return false;
+}
+
+static struct kvm_stats_desc *stat_desc(struct stats *st, unsigned int i)
+{
+	return (void *)(st->desc + i * st->desc_size);
+}
+
+/* Bucket @bucket of the stat named @name (-1 if there is none). */
+static int64_t stat_read(int fd, struct stats *st, const char *name, unsigned int bucket)
+{
+	for (unsigned int i = 0; i < st->h.num_desc; i++) {
+		struct kvm_stats_desc *d = stat_desc(st, i);
+		uint64_t v;
+
+		if (strcmp(d->name, name) || bucket >= d->size)
+			continue;
+		if (pread(fd, &v, sizeof(v), st->h.data_offset + d->offset + 8 * bucket) != 8)
+			return -1;
+		return v;
+	}
+	return -1;
+}
+
+/* Every descriptor as kvm_binary_stats_test wants it: known type, unit and base, sizes, names. */
+static void expect_sane_descriptors(struct __test_metadata *_metadata, struct stats *st)
+{
+	for (unsigned int i = 0; i < st->h.num_desc; i++) {
+		struct kvm_stats_desc *d = stat_desc(st, i);
+		uint32_t type = d->flags & KVM_STATS_TYPE_MASK;
+
+		EXPECT_LT(0u, strlen(d->name));
+		EXPECT_GT(st->h.name_size, strlen(d->name));
+		EXPECT_GE((uint32_t)KVM_STATS_TYPE_MAX, type);
+		EXPECT_GE((uint32_t)KVM_STATS_UNIT_MAX, d->flags & KVM_STATS_UNIT_MASK);
+		EXPECT_GE((uint32_t)KVM_STATS_BASE_MAX, d->flags & KVM_STATS_BASE_MASK);
+		EXPECT_LT(0, d->size);
+		EXPECT_EQ(type == KVM_STATS_TYPE_LINEAR_HIST, d->bucket_size != 0);
+		for (unsigned int j = 0; j < i; j++)
+			EXPECT_STRNE(stat_desc(st, j)->name, d->name);
+	}
+}
+
+/* CPUID three times, WBINVD once, then a report. */
+GUEST_CODE(g_exits, ".code64",
+	"xor %eax, %eax\n cpuid\n xor %eax, %eax\n cpuid\n xor %eax, %eax\n cpuid\n"
+	"wbinvd\n" UCALL(1) "hlt\n");
+
+/*
+ * KVM_GET_STATS_FD on the vCPU: exits counted by basic reason (CPUID 10,
+ * I/O 30, WBINVD 54: WBINVD exiting is requested, so a guest cannot flush
+ * the host's caches unseen), all exits, time in the guest in TSC ticks.
+ */
+TEST_F(abi, vcpu_stats_count_exits_by_reason)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_exits_start, g_exits_end);
+	int fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
+	int64_t cpuid, wbinvd, io, exits;
+	struct stats st;
+
+	ASSERT_EQ(1, ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD));
+	ASSERT_LE(0, fd);
+	if (!stats_open(_metadata, fd, &st)) {
+		vcpu_free(vcpu);
+		SKIP(return, "the names checked below are hcvm's");
+	}
+	cpuid = stat_read(fd, &st, "exit_reason", 10);
+	wbinvd = stat_read(fd, &st, "exit_reason", 54);
+	io = stat_read(fd, &st, "exit_reason", 30);
+	exits = stat_read(fd, &st, "exits", 0);
+	ASSERT_LE(0, cpuid);
+	ASSERT_LE(0, exits);
+	EXPECT_EQ(1u, vcpu_ucall(vcpu));
+	EXPECT_EQ(cpuid + 3, stat_read(fd, &st, "exit_reason", 10));
+	EXPECT_EQ(wbinvd + 1, stat_read(fd, &st, "exit_reason", 54));
+	EXPECT_EQ(io + 1, stat_read(fd, &st, "exit_reason", 30));
+	EXPECT_LE(exits + 5, stat_read(fd, &st, "exits", 0));
+	EXPECT_LT(0, stat_read(fd, &st, "guest_cycles", 0));
+	vcpu_free(vcpu);
+	/* The vCPU's fd is gone: its stats fd still reads (it holds the VM). */
+	EXPECT_EQ(cpuid + 3, stat_read(fd, &st, "exit_reason", 10));
+	free(st.desc);
+	close(fd);
+}
+
+/* The VM's stats fd: sane, live (vCPUs, pinned pages), and readable after the VM fd is closed. */
+TEST_F(abi, vm_stats_outlive_the_vm_fd)
+{
+	struct vm *vm = vm_create();
+	int fd = ioctl(vm->fd, KVM_GET_STATS_FD, 0);
+	struct vcpu *vcpu;
+	struct stats st;
+	int64_t pinned;
+
+	ASSERT_LE(0, fd);
+	if (!stats_open(_metadata, fd, &st)) {
+		vm_free(vm);
+		SKIP(return, "the names checked below are hcvm's");
+	}
+	EXPECT_EQ(0, stat_read(fd, &st, "vcpus", 0));
+	vcpu = vm_long_guest(vm, g_alive_start, g_alive_end);
+	EXPECT_EQ(1, stat_read(fd, &st, "vcpus", 0));
+	EXPECT_EQ(1u, vcpu_ucall(vcpu));
+	pinned = stat_read(fd, &st, "pages_pinned", 0);
+	EXPECT_LT(0, pinned);
+	vcpu_free(vcpu);
+	vm_free(vm);
+	EXPECT_EQ(pinned, stat_read(fd, &st, "pages_pinned", 0));
+	free(st.desc);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
