@@ -21,7 +21,7 @@ NESTED_TESTS := $(patsubst %.c,%,$(filter-out selftests/unit/%,$(wildcard selfte
 UNIT_TESTS := $(patsubst %.c,%,$(filter-out selftests/unit/run_%,$(wildcard selftests/unit/*_test.c)))
 # hcvm-run (userspace/): plain C11 against <linux/kvm.h>, libelf for ELF guests.
 RUN_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Iuapi
-RUN_SRCS := $(wildcard userspace/*.c)
+RUN_SRCS := $(filter-out userspace/hcvm_stat.c,$(wildcard userspace/*.c))
 RUN_HDRS := $(wildcard userspace/*.h)
 # Its unit tests (selftests/unit/run_*_test.c): its pure pieces, with sanitizers, no kernel shim.
 RUN_UNIT_TESTS := $(patsubst %.c,%,$(wildcard selftests/unit/run_*_test.c))
@@ -38,10 +38,14 @@ BENCH := selftests/bench/bench selftests/bench/boot_bench
 
 .PHONY: all module selftests unit compat-check checkpatch check run bench fuzz clean help
 
-all: module selftests userspace/hcvm-run
+all: module selftests userspace/hcvm-run userspace/hcvm-stat
 
 userspace/hcvm-run: $(RUN_SRCS) $(RUN_HDRS)
 	$(CC) $(RUN_CFLAGS) -o $@ $(RUN_SRCS) -lelf -lpthread
+
+# kvm_stat for hcvm: exits per second by reason, from hcvm's debugfs.
+userspace/hcvm-stat: userspace/hcvm_stat.c
+	$(CC) $(RUN_CFLAGS) -static -o $@ $<
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KCFLAGS=-Werror modules
@@ -120,7 +124,8 @@ clean:
 	$(if $(wildcard /lib/modules/$(shell uname -r)/build), \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean, \
 		rm -rf *.ko *.mod *.mod.c *.o */*.o .*.cmd */.*.cmd Module.symvers modules.order)
-	rm -f $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) $(BENCH) $(ELF_GUESTS) userspace/hcvm-run
+	rm -f $(NESTED_TESTS) $(UNIT_TESTS) $(RUN_UNIT_TESTS) $(BENCH) $(ELF_GUESTS) userspace/hcvm-run \
+		userspace/hcvm-stat
 
 help:
 	@echo "make            build hcvm.ko (KDIR=...), hcvm-run and the selftests"

@@ -11,6 +11,8 @@
  * readable after every other fd is closed.
  */
 #include <linux/anon_inodes.h>
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
@@ -61,6 +63,8 @@ static const struct stat_def vm_stats[] = {
 	COUNTER(struct hcvm_vm_stats, pages_pinned, KVM_STATS_TYPE_INSTANT),
 	COUNTER(struct hcvm_vm_stats, coalesced_zones, KVM_STATS_TYPE_INSTANT),
 };
+
+static struct dentry *vms_dir;	/* debugfs hcvm/vms/: one directory per VM */
 
 struct stats_file {
 	struct hcvm_vm *vm;
@@ -158,27 +162,37 @@ static const struct file_operations stats_fops = {
 	.llseek = noop_llseek,
 };
 
-static int stats_fd(struct hcvm_vm *vm, struct hcvm_vcpu *vcpu)
+/* What a read of @vcpu's stats (or @vm's, @vcpu NULL) shows; NULL without memory. */
+static struct stats_file *stats_file_new(struct hcvm_vm *vm, struct hcvm_vcpu *vcpu)
 {
 	struct stats_file *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
-	struct file *file;
-	int fd;
 
 	if (!f)
-		return -ENOMEM;
+		return NULL;
 	f->vm = vm;
 	f->vcpu = vcpu;
 	if (vcpu) {
 		f->defs = vcpu_stats;
 		f->n = ARRAY_SIZE(vcpu_stats);
 		f->data_size = sizeof(struct hcvm_vcpu_stats);
-		snprintf(f->id, sizeof(f->id), "kvm-%d/vcpu-%u", task_pid_nr(current), vcpu->id);
+		snprintf(f->id, sizeof(f->id), "kvm-%d/vcpu-%u", vm->pid, vcpu->id);
 	} else {
 		f->defs = vm_stats;
 		f->n = ARRAY_SIZE(vm_stats);
 		f->data_size = sizeof(struct hcvm_vm_stats);
-		snprintf(f->id, sizeof(f->id), "kvm-%d", task_pid_nr(current));
+		snprintf(f->id, sizeof(f->id), "kvm-%d", vm->pid);
 	}
+	return f;
+}
+
+static int stats_fd(struct hcvm_vm *vm, struct hcvm_vcpu *vcpu)
+{
+	struct stats_file *f = stats_file_new(vm, vcpu);
+	struct file *file;
+	int fd;
+
+	if (!f)
+		return -ENOMEM;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		goto out;
@@ -196,6 +210,88 @@ static int stats_fd(struct hcvm_vm *vm, struct hcvm_vcpu *vcpu)
 out:
 	kfree(f);
 	return fd;
+}
+
+/*
+ * The same files in debugfs, for tools outside the VMM's process
+ * (hcvm-stat): hcvm/vms/PID-N/stats and hcvm/vms/PID-N/vcpu-ID/stats.
+ * i_private is the vCPU or the VM; no reference is taken: the VM removes
+ * its directory first thing when it ends, which waits for reads in
+ * progress and fails later ones.
+ */
+static int debugfs_open(struct inode *inode, struct file *file, bool vcpu)
+{
+	struct hcvm_vcpu *c = vcpu ? inode->i_private : NULL;
+	struct hcvm_vm *vm = vcpu ? c->vm : inode->i_private;
+	struct stats_file *f = stats_file_new(vm, c);
+
+	if (!f)
+		return -ENOMEM;
+	file->private_data = f;
+	return 0;
+}
+
+static int vm_debugfs_open(struct inode *inode, struct file *file)
+{
+	return debugfs_open(inode, file, false);
+}
+
+static int vcpu_debugfs_open(struct inode *inode, struct file *file)
+{
+	return debugfs_open(inode, file, true);
+}
+
+static int debugfs_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vm_debugfs_fops = {
+	.owner = THIS_MODULE,
+	.open = vm_debugfs_open,
+	.read = stats_read,
+	.release = debugfs_release,
+	.llseek = default_llseek,
+};
+
+static const struct file_operations vcpu_debugfs_fops = {
+	.owner = THIS_MODULE,
+	.open = vcpu_debugfs_open,
+	.read = stats_read,
+	.release = debugfs_release,
+	.llseek = default_llseek,
+};
+
+void hcvm_stats_debugfs_init(struct dentry *parent)
+{
+	vms_dir = debugfs_create_dir("vms", parent);
+}
+
+void hcvm_stats_vm_added(struct hcvm_vm *vm)
+{
+	static atomic_t serial = ATOMIC_INIT(0);
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d-%d", vm->pid, atomic_inc_return(&serial));
+	vm->debugfs = debugfs_create_dir(name, vms_dir);
+	debugfs_create_file("stats", 0400, vm->debugfs, vm, &vm_debugfs_fops);
+}
+
+void hcvm_stats_vcpu_added(struct hcvm_vcpu *vcpu)
+{
+	struct dentry *d;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu-%u", vcpu->id);
+	d = debugfs_create_dir(name, vcpu->vm->debugfs);
+	debugfs_create_file("stats", 0400, d, vcpu, &vcpu_debugfs_fops);
+}
+
+void hcvm_stats_vm_removed(struct hcvm_vm *vm)
+{
+	debugfs_remove_recursive(vm->debugfs);
+	vm->debugfs = NULL;
 }
 
 int hcvm_vm_stats_fd(struct hcvm_vm *vm)

@@ -31,6 +31,17 @@ static inline void hcvm_stats_count_exit(struct hcvm_vcpu_stats *s, u16 basic)
 		s->exit_reason[basic]++;
 }
 
+/*
+ * debugfs hcvm/vms/: a directory per VM and vCPU with their stats files
+ * (the stats fd's format). Failures are not fatal: debugfs is for tools.
+ * A VM's directory goes first thing at its end (hcvm_stats_vm_removed).
+ */
+struct dentry;
+void hcvm_stats_debugfs_init(struct dentry *parent);
+void hcvm_stats_vm_added(struct hcvm_vm *vm);
+void hcvm_stats_vcpu_added(struct hcvm_vcpu *vcpu);
+void hcvm_stats_vm_removed(struct hcvm_vm *vm);
+
 /* KVM_GET_STATS_FD on a VM or a vCPU: a new read-only fd, or -errno. */
 int hcvm_vm_stats_fd(struct hcvm_vm *vm);
 int hcvm_vcpu_stats_fd(struct hcvm_vcpu *vcpu);

@@ -449,6 +449,7 @@ int hcvm_create_vcpu(struct hcvm_vm *vm, unsigned long id)
 	/* Deliveries from other CPUs read vm->vcpus[] without the lock. */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	hcvm_stats_vcpu_added(vcpu);
 out:
 	mutex_unlock(&vm->lock);
 	return fd;

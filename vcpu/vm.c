@@ -77,6 +77,7 @@ static void vm_destroy(struct hcvm_vm *vm)
 	struct hcvm_vcpu *vcpu;
 	unsigned int i;
 
+	hcvm_stats_vm_removed(vm);	/* waits for debugfs reads of the vCPUs */
 	hcvm_eventfds_destroy(vm);
 	hcvm_irqchip_stop(vm);
 	for (i = 0; i < HCVM_MAX_VCPUS; i++)
@@ -233,6 +234,8 @@ int hcvm_create_vm(unsigned long type)
 	}
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	vm->pid = task_pid_nr(current);
+	hcvm_stats_vm_added(vm);
 	ret = anon_inode_getfd("hcvm-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (ret < 0)
 		vm_destroy(vm);

@@ -43,6 +43,8 @@ struct hcvm_vm {
 	struct list_head irqfds;
 	struct list_head ioeventfds;
 	struct hcvm_coalesced coalesced;	/* devices/coalesced.c */
+	pid_t pid;			/* the creator's, in stats ids and debugfs names */
+	struct dentry *debugfs;		/* hcvm/vms/PID-N (stats.c) */
 };
 
 int hcvm_create_vm(unsigned long type);

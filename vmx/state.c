@@ -11,6 +11,7 @@
 #include "apicv.h"
 #include "probe.h"
 #include "vmxon.h"
+#include "../vcpu/stats.h"
 #include "../vcpu/switch.h"
 #include "state.h"
 
@@ -98,6 +99,7 @@ void hcvm_state_init(void)
 	debugfs_create_file("cpus", 0444, hcvm_debugfs, NULL, &cpus_fops);
 	debugfs_create_file("caps", 0444, hcvm_debugfs, NULL, &caps_fops);
 	debugfs_create_file("mitigations", 0444, hcvm_debugfs, NULL, &mitigations_fops);
+	hcvm_stats_debugfs_init(hcvm_debugfs);
 }
 
 void hcvm_state_exit(void)
