@@ -15,6 +15,7 @@
 #include "../vmx/vmcs.h"
 #include "events.h"
 #include "regs.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -174,6 +175,7 @@ void hcvm_events_inject(struct hcvm_vcpu *vcpu)
 				   NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
 			atomic_dec(&vcpu->nmi_queued);
 			vcpu->stats.nmi_injections++;
+			trace_hcvm_inj_irq(vcpu->id, NMI_VECTOR, true);
 			busy = true;
 		} else {
 			ctrl |= CPU_BASED_NMI_WINDOW_EXITING;
@@ -188,6 +190,7 @@ void hcvm_events_inject(struct hcvm_vcpu *vcpu)
 			vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
 				   vec | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 			vcpu->stats.irq_injections++;
+			trace_hcvm_inj_irq(vcpu->id, vec, false);
 		} else {
 			ctrl |= CPU_BASED_INTR_WINDOW_EXITING;
 		}

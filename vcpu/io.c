@@ -17,6 +17,7 @@
 #include "../vmx/vmcs.h"
 #include "io.h"
 #include "regs.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "walk.h"
@@ -156,6 +157,7 @@ int hcvm_emulate_mmio(struct hcvm_vcpu *vcpu, u64 gpa)
 		v = hcvm_mmio_store_value(&vcpu->mmio, vcpu->gprs);
 	}
 	if (kernel_mmio(vcpu, gpa, vcpu->mmio.size, vcpu->mmio.write, &v)) {
+		trace_hcvm_mmio(vcpu->mmio.write, vcpu->mmio.size, gpa, v, false);
 		if (!vcpu->mmio.write) {
 			rsp_in(vcpu);
 			hcvm_mmio_complete_load(&vcpu->mmio, vcpu->gprs, v);
@@ -165,6 +167,7 @@ int hcvm_emulate_mmio(struct hcvm_vcpu *vcpu, u64 gpa)
 		return 1;
 	}
 
+	trace_hcvm_mmio(vcpu->mmio.write, vcpu->mmio.size, gpa, vcpu->mmio.write ? v : 0, true);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = vcpu->mmio.size;
@@ -208,9 +211,11 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 		    (!in && hcvm_coalesced_write(&vcpu->vm->coalesced, true, q >> 16, size, &data))) {
 			if (in)
 				pio_in_to_rax(vcpu, data & mask, size);
+			trace_hcvm_pio(!in, q >> 16, size, 1, false);
 			hcvm_skip_instruction(vcpu);
 			return 1;
 		}
+		trace_hcvm_pio(!in, q >> 16, size, 1, true);
 		if (in) {
 			vcpu->pending = HCVM_PENDING_PIO_IN;
 		} else {
@@ -232,6 +237,7 @@ int hcvm_handle_io(struct hcvm_vcpu *vcpu)
 	vcpu->pio.rep = rep;
 	vcpu->pio.step = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -(int)size : size;
 	vcpu->pio.mask = mask;
+	trace_hcvm_pio(!in, q >> 16, size, count, true);
 
 	if (in) {
 		vcpu->pio.count = count;

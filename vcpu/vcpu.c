@@ -35,6 +35,7 @@
 #include "io.h"
 #include "regs.h"
 #include "switch.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -216,6 +217,7 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 		vmcs_write(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
+	trace_hcvm_entry(vcpu->id);
 	hcvm_switch_enter(vcpu);
 
 	tsc = rdtsc();

@@ -14,6 +14,7 @@
 #include "../vcpu/events.h"
 #include "../vcpu/io.h"
 #include "../vcpu/regs.h"
+#include "../vcpu/trace.h"
 #include "../vcpu/vcpu.h"
 #include "../vcpu/vm.h"
 #include "apicv.h"
@@ -420,6 +421,7 @@ int hcvm_handle_exit(struct hcvm_vcpu *vcpu, u32 reason)
 		return 0;
 	}
 	hcvm_stats_count_exit(&vcpu->stats, basic);
+	trace_hcvm_exit(vcpu->id, reason);
 	requeue_vectoring(vcpu);
 	/* Handled by the MMU or by emulation: host memory at large was read (switch.c). */
 	if (basic == EXIT_REASON_EPT_VIOLATION || basic == EXIT_REASON_EPT_MISCONFIG ||

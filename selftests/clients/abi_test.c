@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -525,6 +526,71 @@ TEST_F(abi, vm_stats_outlive_the_vm_fd)
 	EXPECT_EQ(pinned, stat_read(fd, &st, "pages_pinned", 0));
 	free(st.desc);
 	close(fd);
+}
+
+/* @text into tracefs file @name (truncating it: for "trace", that clears it). */
+static bool tracefs_write(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	bool ok;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/* CPUID once, then a report. */
+GUEST_CODE(g_cpuid_out, ".code64", "xor %eax, %eax\n cpuid\n" UCALL(7) "hlt\n");
+
+/*
+ * The tracepoints in tracefs: with hcvm:hcvm_exit and hcvm:hcvm_pio on, a
+ * CPUID exit (reason 10) and the report's OUT to port 0xf1, handed to
+ * userspace, are in the trace.
+ */
+TEST_F(abi, tracepoints_show_exits_and_pio)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const char *dir = NULL;
+	char path[256], *buf;
+	struct vcpu *vcpu;
+	ssize_t n, got = 0;
+	int fd;
+
+	if (strcmp(test_dev(), "/dev/hcvm"))
+		SKIP(return, "hcvm's tracepoints");
+	for (unsigned int i = 0; i < 2 && !dir; i++) {
+		snprintf(path, sizeof(path), "%s/events/hcvm/hcvm_exit/enable", dirs[i]);
+		if (!access(path, W_OK))
+			dir = dirs[i];
+	}
+	if (!dir)
+		SKIP(return, "no tracefs with events/hcvm here");
+	vcpu = vm_long_guest(self->vm, g_cpuid_out_start, g_cpuid_out_end);
+	ASSERT_TRUE(tracefs_write(dir, "trace", ""));
+	ASSERT_TRUE(tracefs_write(dir, "events/hcvm/hcvm_exit/enable", "1"));
+	ASSERT_TRUE(tracefs_write(dir, "events/hcvm/hcvm_pio/enable", "1"));
+	EXPECT_EQ(7u, vcpu_ucall(vcpu));
+	tracefs_write(dir, "events/hcvm/hcvm_exit/enable", "0");
+	tracefs_write(dir, "events/hcvm/hcvm_pio/enable", "0");
+	vcpu_free(vcpu);
+
+	buf = calloc(1, 1 << 20);
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	while (got < (1 << 20) - 1 && (n = read(fd, buf + got, (1 << 20) - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	EXPECT_NE(NULL, strstr(buf, "hcvm_exit: vcpu 0 reason 10 rip")) {
+		TH_LOG("trace: %.2000s", buf);
+	}
+	EXPECT_NE(NULL, strstr(buf, "hcvm_pio: out port 0xf1 size 4 count 1 (userspace)"));
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
