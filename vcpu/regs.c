@@ -602,6 +602,22 @@ static int set_vapic_addr(struct hcvm_vcpu *vcpu, void *arg)
 	return v->vapic_addr ? -EINVAL : 0;
 }
 
+/*
+ * Without TSC scaling (not offered: no KVM_CAP_TSC_CONTROL) only the host's
+ * rate can be set: 0 or within 250 ppm of it, KVM's tolerance. KVM would
+ * also take a higher rate by catching the guest's TSC up at each entry.
+ */
+static long set_tsc_khz(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	unsigned long khz = (unsigned long)argp, tol = tsc_khz / 4000;
+
+	if (!tsc_khz)
+		return -EIO;
+	if (!khz || (khz + tol >= tsc_khz && khz <= tsc_khz + tol))
+		return 0;
+	return -EINVAL;
+}
+
 static long get_stats_fd(struct hcvm_vcpu *vcpu, void __user *argp)
 {
 	return hcvm_vcpu_stats_fd(vcpu);
@@ -652,6 +668,7 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_SET_CPUID2, .raw = set_cpuid2 },
 	{ KVM_GET_TSC_KHZ, .raw = get_tsc_khz },
 	{ KVM_GET_STATS_FD, .raw = get_stats_fd },
+	{ KVM_SET_TSC_KHZ, .raw = set_tsc_khz },
 	{ KVM_GET_DEBUGREGS, .fn = get_debugregs },
 	{ KVM_SET_DEBUGREGS, .fn = set_debugregs },
 	{ KVM_SET_VAPIC_ADDR, LAPIC, -EINVAL, .fn = set_vapic_addr },

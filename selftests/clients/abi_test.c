@@ -271,7 +271,10 @@ TEST_F(abi, memory_region2_adds_and_deletes_slots)
 	munmap(mem, size);
 }
 
-/* The TSC frequency, the same on the VM and the vCPU (the KVM selftests assert it is there). */
+/*
+ * The TSC frequency, the same on the VM and the vCPU (the KVM selftests
+ * assert it is there), and KVM_SET_TSC_KHZ without TSC scaling.
+ */
 TEST_F(abi, tsc_khz_is_reported)
 {
 	struct vcpu *vcpu = vcpu_add(self->vm, 0);
@@ -279,6 +282,13 @@ TEST_F(abi, tsc_khz_is_reported)
 
 	EXPECT_LT(0, vm_khz);
 	EXPECT_EQ(vm_khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+	/* Setting the rate it has (or 0, the host's) works; another needs TSC scaling. */
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, 0));
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, vm_khz));
+	if (ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) <= 0) {
+		EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, vm_khz / 2));
+		EXPECT_EQ(EINVAL, errno);
+	}
 	vcpu_free(vcpu);
 }
 
