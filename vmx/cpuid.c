@@ -95,6 +95,13 @@ static void add(u32 leaf, u32 index, u32 flags)
 		e->eax = min_t(u32, e->eax, MAX_BASIC);
 		break;
 	case 0x1:
+		/*
+		 * What the kernel turned off (noxsave, and with it AVX/FMA/F16C;
+		 * clearcpuid=) stays off for the guest: the raw bit would offer
+		 * an XSAVE that CR4.OSXSAVE then refuses.
+		 */
+		e->ecx &= boot_cpu_data.x86_capability[CPUID_1_ECX];
+		e->edx &= boot_cpu_data.x86_capability[CPUID_1_EDX];
 		e->ecx |= BIT(31);	/* running under a hypervisor */
 		e->ecx |= BIT(21) | BIT(24);	/* x2APIC, TSC-deadline timer */
 		e->edx |= BIT(9);	/* APIC */
@@ -106,6 +113,8 @@ static void add(u32 leaf, u32 index, u32 flags)
 			e->eax = e->ebx = e->ecx = e->edx = 0;
 		} else {
 			e->eax = 0;	/* only subleaf 0 is offered */
+			e->ebx &= boot_cpu_data.x86_capability[CPUID_7_0_EBX];
+			e->edx &= boot_cpu_data.x86_capability[CPUID_7_EDX];
 			e->edx |= BIT(29);	/* ARCH_CAPABILITIES */
 		}
 		break;
@@ -124,6 +133,8 @@ static void add(u32 leaf, u32 index, u32 flags)
 		e->eax = min_t(u32, e->eax, MAX_EXT);
 		break;
 	case 0x80000001:
+		e->ecx &= boot_cpu_data.x86_capability[CPUID_8000_0001_ECX];
+		e->edx &= boot_cpu_data.x86_capability[CPUID_8000_0001_EDX];
 		if (!(hcvm_controls.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
 			e->edx &= ~BIT(27);
 		break;

@@ -148,6 +148,65 @@ TEST_F(core, capabilities_and_system_ioctls)
 	EXPECT_EQ(0, ioctl(sys, KVM_GET_MSR_INDEX_LIST, &msrs));
 }
 
+/* Whether the host kernel's /proc/cpuinfo lists @flag for the boot CPU. */
+static bool host_has_flag(const char *flag)
+{
+	char line[4096], word[64];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s ", flag);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		line[strcspn(line, "\n")] = ' ';
+		found = strstr(line, word);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * A feature the host kernel turned off (the test bed boots with noxsave,
+ * which takes AVX, FMA and F16C with it) is not offered either: a guest
+ * shown XSAVE would set CR4.OSXSAVE and get #GP.
+ */
+TEST_F(core, supported_cpuid_follows_the_host_kernel)
+{
+	static const struct { int bit; const char *flag; } leaf1_ecx[] = {
+		{ 0, "pni" }, { 1, "pclmulqdq" }, { 9, "ssse3" }, { 12, "fma" },
+		{ 13, "cx16" }, { 19, "sse4_1" }, { 20, "sse4_2" }, { 22, "movbe" },
+		{ 23, "popcnt" }, { 25, "aes" }, { 26, "xsave" }, { 28, "avx" },
+		{ 29, "f16c" }, { 30, "rdrand" },
+	};
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid = { .c.nent = 256 };
+	uint32_t ecx = 0, ebx7 = 0;
+	unsigned int i;
+
+	ASSERT_EQ(0, ioctl(self->vm->sys, KVM_GET_SUPPORTED_CPUID, &cpuid));
+	for (i = 0; i < cpuid.c.nent; i++) {
+		if (cpuid.e[i].function == 1)
+			ecx = cpuid.e[i].ecx;
+		if (cpuid.e[i].function == 7 && !cpuid.e[i].index)
+			ebx7 = cpuid.e[i].ebx;
+	}
+	for (i = 0; i < sizeof(leaf1_ecx) / sizeof(leaf1_ecx[0]); i++) {
+		if (!(ecx & (1u << leaf1_ecx[i].bit)))
+			continue;
+		EXPECT_TRUE(host_has_flag(leaf1_ecx[i].flag)) {
+			TH_LOG("CPUID.1:ECX bit %d offered, host kernel has no %s",
+			       leaf1_ecx[i].bit, leaf1_ecx[i].flag);
+		}
+	}
+	if (ebx7 & (1u << 5))
+		EXPECT_TRUE(host_has_flag("avx2"));
+	if (!host_has_flag("xsave"))
+		TH_LOG("host without XSAVE: CPUID.1:ECX %#x", ecx);
+}
+
 TEST_F(core, real_mode_from_reset_state)
 {
 	struct kvm_regs regs;
