@@ -75,7 +75,13 @@ struct stats_file {
 	char id[NAME_SIZE];
 };
 
-#define DESC_SIZE	(sizeof(struct kvm_stats_desc) + NAME_SIZE)
+/*
+ * A descriptor and its name, as userspace's <linux/kvm.h> lays them out
+ * (a flexible name). The kernel's own header gives name a fixed
+ * KVM_STATS_NAME_SIZE under __KERNEL__ (6.12), so sizeof() would count
+ * the name twice.
+ */
+#define DESC_SIZE	(offsetof(struct kvm_stats_desc, name) + NAME_SIZE)
 
 static void vm_snapshot(struct hcvm_vm *vm, struct hcvm_vm_stats *s)
 {
