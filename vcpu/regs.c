@@ -523,6 +523,66 @@ static int set_xcrs(struct hcvm_vcpu *vcpu, void *arg)
 	return 0;
 }
 
+/*
+ * The XSAVE image of the guest's FPU, in the kernel's uABI format (legacy
+ * area, header, then each feature), as KVM gives it: only features hcvm
+ * offers (hcvm_supported_xcr0()), never PKRU (not guest state here). An
+ * image for more than those, or with a bad header or MXCSR, is refused by
+ * the kernel's own checks before anything is loaded.
+ */
+static u64 guest_xfeatures(void)
+{
+	return hcvm_supported_xcr0() | XFEATURE_MASK_FPSSE;
+}
+
+static long xsave_out(struct hcvm_vcpu *vcpu, void __user *argp, unsigned int size)
+{
+	void *buf = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	long ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->fpu, buf, size, guest_xfeatures(), 0);
+	if (copy_to_user(argp, buf, size))
+		ret = -EFAULT;
+	kfree(buf);
+	return ret;
+}
+
+/* KVM_GET_XSAVE: the image in struct kvm_xsave, if it fits (else KVM_GET_XSAVE2). */
+static long get_xsave(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	if (hcvm_xsave_uabi_size() > sizeof(struct kvm_xsave))
+		return -EINVAL;
+	return xsave_out(vcpu, argp, sizeof(struct kvm_xsave));
+}
+
+/* KVM_GET_XSAVE2: the whole image, its size as KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2) gave. */
+static long get_xsave2(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	return xsave_out(vcpu, argp, hcvm_xsave_uabi_size());
+}
+
+/*
+ * KVM_SET_XSAVE reads the whole image, whichever of the two calls wrote it;
+ * the kernel reads no feature beyond it (those outside the XCR0 bits given
+ * are refused).
+ */
+static long set_xsave(struct hcvm_vcpu *vcpu, void __user *argp)
+{
+	unsigned int size = hcvm_xsave_uabi_size();
+	u32 pkru = 0;
+	void *buf;
+	long ret;
+
+	buf = memdup_user(argp, size);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = fpu_copy_uabi_to_guest_fpstate(&vcpu->fpu, buf, guest_xfeatures(), &pkru);
+	kfree(buf);
+	return ret;
+}
+
 static int get_lapic(struct hcvm_vcpu *vcpu, void *arg)
 {
 	return hcvm_lapic_get_state(vcpu, arg);
@@ -653,6 +713,9 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_SET_FPU, .fn = set_fpu },
 	{ KVM_GET_XCRS, .fn = get_xcrs },
 	{ KVM_SET_XCRS, .fn = set_xcrs },
+	{ KVM_GET_XSAVE, .raw = get_xsave },
+	{ KVM_GET_XSAVE2, .raw = get_xsave2 },
+	{ KVM_SET_XSAVE, .raw = set_xsave },
 	{ KVM_GET_MP_STATE, .fn = get_mp_state },
 	{ KVM_SET_MP_STATE, .fn = set_mp_state },
 	{ KVM_GET_VCPU_EVENTS, .fn = get_events },

@@ -276,6 +276,8 @@ static int vcpu_run(struct hcvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (hcvm_kvmclock_stale(&vcpu->kvmclock, &vcpu->vm->kvmclock))
+			hcvm_kvmclock_update(vcpu);
 		ret = hcvm_events_prepare(vcpu);
 		if (ret < 0) {
 			run->exit_reason = KVM_EXIT_INTR;

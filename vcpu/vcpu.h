@@ -17,6 +17,7 @@
 #include <linux/rcuwait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include "../devices/kvmclock.h"
 #include "decode.h"
 #include "stats.h"
 
@@ -82,6 +83,7 @@ struct hcvm_vcpu {
 	 */
 	u32 msr_used;
 	u64 misc_enable, mtrr_def_type;
+	struct hcvm_vcpu_kvmclock kvmclock;	/* devices/kvmclock.c */
 	u64 spec_ctrl;			/* IA32_SPEC_CTRL while the guest runs */
 	u64 arch_caps;			/* IA32_ARCH_CAPABILITIES as the guest reads it */
 	struct fpu_guest fpu;

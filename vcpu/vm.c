@@ -51,7 +51,12 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mapping */
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_XCRS:		/* as KVM: only where the host has XSAVE */
+	case KVM_CAP_XSAVE:		/* (KVM_GET/SET_XSAVE work without it, as KVM's) */
 		return hcvm_supported_xcr0() != 0;
+	case KVM_CAP_XSAVE2:		/* the image's size */
+		return hcvm_xsave_uabi_size();
+	case KVM_CAP_ADJUST_CLOCK:	/* the flags KVM_GET_CLOCK gives */
+		return HCVM_KVMCLOCK_FLAGS;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
@@ -165,6 +170,9 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&cap, argp, sizeof(cap)))
 			return -EFAULT;
 		return vm_enable_cap(vm, &cap);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return hcvm_kvmclock_ioctl(vm, cmd, argp);
 	case KVM_GET_TSC_KHZ:
 		/* The guest's TSC runs at the host's: hcvm does not scale it. */
 		return tsc_khz ? tsc_khz : -EIO;
@@ -221,6 +229,7 @@ int hcvm_create_vm(unsigned long type)
 	spin_lock_init(&vm->irqfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	hcvm_kvmclock_init(&vm->kvmclock);
 	ret = hcvm_coalesced_init(&vm->coalesced);
 	if (ret) {
 		kfree(vm);

@@ -10,6 +10,7 @@
  *   eventfd wait-queue locks (an irqfd's wake-up injects from under one)
  *   vm->irqfd_lock (the irqfd list: linked and unlinked under a wait-queue lock)
  *   vm->coalesced.lock (coalesced zones and ring; takes nothing inside)
+ *   vm->kvmclock.lock (the clock's base; takes nothing inside)
  *   the irqchip's raw spinlock (devices/irqchip.h), innermost
  * The run path takes only vcpu->mutex, vm->mmu.lock on EPT violations and
  * the irqchip lock for device accesses; deliveries to a vCPU are lock-free.
@@ -22,6 +23,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include "../devices/coalesced.h"
+#include "../devices/kvmclock.h"
 #include "../ept/mmu.h"
 
 #define HCVM_MAX_VCPUS	64
@@ -43,6 +45,7 @@ struct hcvm_vm {
 	struct list_head irqfds;
 	struct list_head ioeventfds;
 	struct hcvm_coalesced coalesced;	/* devices/coalesced.c */
+	struct hcvm_kvmclock kvmclock;		/* devices/kvmclock.c */
 	pid_t pid;			/* the creator's, in stats ids and debugfs names */
 	struct dentry *debugfs;		/* hcvm/vms/PID-N (stats.c) */
 };

@@ -7,8 +7,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 #include <asm/vmx.h>
+#include "../devices/kvmclock.h"
 #include "../vcpu/regs.h"
 #include "../vcpu/vcpu.h"
 #include "controls.h"
@@ -183,6 +185,13 @@ int hcvm_cpuid_init(void)
 	}
 	for (leaf = 0x80000000; leaf <= max_ext; leaf++)
 		add(leaf, 0, 0);
+	/* The KVM leaves, for kvmclock (devices/kvmclock.c). */
+	for (leaf = KVM_CPUID_SIGNATURE; leaf <= KVM_CPUID_FEATURES; leaf++) {
+		if (nr_supported == MAX_ENTRIES)
+			break;
+		supported[nr_supported].function = leaf;
+		hcvm_kvmclock_cpuid(leaf, &supported[nr_supported++].eax);
+	}
 	return 0;
 }
 
@@ -360,6 +369,11 @@ static u32 xsave_size(u64 xcr0)
 		size = max(size, a + b);
 	}
 	return size;
+}
+
+u32 hcvm_xsave_uabi_size(void)
+{
+	return max_t(u32, sizeof(struct kvm_xsave), xsave_size(supported_xcr0));
 }
 
 void hcvm_guest_cpuid(struct hcvm_vcpu *vcpu, u32 leaf, u32 index, u32 out[4])

@@ -15,10 +15,15 @@ long hcvm_set_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc);
 long hcvm_get_cpuid2(struct hcvm_vcpu *vcpu, struct kvm_cpuid2 __user *uc);
 /* The guest's CPUID: its table entry, with the bits that follow its state. */
 void hcvm_guest_cpuid(struct hcvm_vcpu *vcpu, u32 leaf, u32 index, u32 out[4]);
-/* XCR0 values this guest's CPUID allows. */
 /* CR4.OSXSAVE is allowed: the guest's CPUID has XSAVE, and so has the host. */
 bool hcvm_guest_has_xsave(struct hcvm_vcpu *vcpu);
+/* XCR0 values this guest's CPUID allows. */
 u64 hcvm_guest_xcr0_allowed(struct hcvm_vcpu *vcpu);
+/*
+ * Bytes of the guest's XSAVE image in KVM_GET_XSAVE2 and KVM_SET_XSAVE (and
+ * of KVM_CAP_XSAVE2): struct kvm_xsave, or the area of the XCR0 bits offered.
+ */
+u32 hcvm_xsave_uabi_size(void);
 /*
  * CR4 bits this guest may set: those of features its CPUID offers (and hcvm
  * supports). PKE, LA57, UMIP, CET, PKS stay off unless offered.

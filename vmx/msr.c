@@ -8,8 +8,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/io.h>
+#include <asm/kvm_para.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
+#include "../devices/kvmclock.h"
 #include "../devices/lapic.h"
 #include "../vcpu/switch.h"
 #include "../vcpu/vcpu.h"
@@ -24,6 +26,7 @@ static const u32 emulated[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_MTRRcap, MSR_MTRRdefType, MSR_IA32_UCODE_REV,
 	MSR_IA32_SPEC_CTRL, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
 };
 
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
@@ -153,6 +156,8 @@ int hcvm_get_msr(struct hcvm_vcpu *vcpu, u32 index, u64 *data, bool from_user)
 	int sw = switched(index), ret;
 
 	ret = hcvm_lapic_get_msr(vcpu, index, data);
+	if (ret == -ENOENT)
+		ret = hcvm_kvmclock_get_msr(vcpu, index, data);
 	if (ret != -ENOENT)
 		return ret;
 
@@ -247,6 +252,8 @@ int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 	int sw = switched(index), ret;
 
 	ret = hcvm_lapic_set_msr(vcpu, index, data, from_user);
+	if (ret == -ENOENT)
+		ret = hcvm_kvmclock_set_msr(vcpu, index, data, from_user);
 	if (ret != -ENOENT)
 		return ret;
 
@@ -272,6 +279,7 @@ int hcvm_set_msr(struct hcvm_vcpu *vcpu, u32 index, u64 data, bool from_user)
 	switch (index) {
 	case MSR_IA32_TSC:
 		vmcs_write(TSC_OFFSET, data - rdtsc());
+		hcvm_kvmclock_tsc_changed(vcpu);
 		break;
 	case MSR_IA32_APICBASE:
 	case MSR_IA32_UCODE_REV:

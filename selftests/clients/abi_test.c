@@ -360,6 +360,181 @@ TEST_F(abi, debugregs_round_trip)
 	vcpu_free(vcpu);
 }
 
+GUEST_CODE(g_read_xmm0, ".code64", "movd %xmm0, %eax\n out %eax, $0xf1\n hlt\n");
+
+/* The XSAVE image's legacy area, as the SDM lays it out (FXSAVE format). */
+#define XS_MXCSR	24
+#define XS_XMM0		160
+#define XS_XSTATE_BV	512		/* the header's first word */
+#define XFEATURE_PKRU	(1ULL << 9)
+
+/*
+ * KVM_GET/SET_XSAVE (QEMU's FPU state where KVM_CAP_XSAVE is there, and
+ * migration's everywhere): the image holds what KVM_SET_FPU set (XMM0,
+ * MXCSR), and what is set through it is what the guest reads. PKRU (not
+ * guest state on hcvm), a reserved header bit or an MXCSR bit the CPU
+ * lacks is EINVAL. KVM_GET_XSAVE2 gives the size KVM_CAP_XSAVE2 says.
+ * Without host XSAVE (the test bed's noxsave) the image is the FXSAVE area
+ * and a header saying x87|SSE, and KVM_CAP_XSAVE is 0, as on KVM.
+ */
+TEST_F(abi, xsave_image_round_trip)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_read_xmm0_start, g_read_xmm0_end);
+	int size = ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	struct kvm_fpu fpu;
+	uint8_t *img, *bad;
+	uint32_t v;
+	uint64_t bv;
+
+	ASSERT_LE((int)sizeof(struct kvm_xsave), size);
+	img = calloc(1, size);
+	bad = calloc(1, size);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_FPU, &fpu));
+	memset(fpu.xmm[0], 0, sizeof(fpu.xmm[0]));
+	fpu.xmm[0][0] = 0x5e;
+	fpu.xmm[0][1] = 0xed;
+	fpu.mxcsr = 0x1fa0;	/* default, masks, PE */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_FPU, &fpu));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XSAVE2, img));
+	memcpy(&v, img + XS_MXCSR, 4);
+	EXPECT_EQ(0x1fa0u, v);
+	memcpy(&v, img + XS_XMM0, 4);
+	EXPECT_EQ(0xed5eu, v);
+	memcpy(&bv, img + XS_XSTATE_BV, 8);
+	EXPECT_EQ(0u, bv & XFEATURE_PKRU);
+	if (size == (int)sizeof(struct kvm_xsave)) {
+		ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XSAVE, bad));
+		EXPECT_EQ(0, memcmp(img, bad, size));
+	}
+
+	/* Through the image into the guest's XMM0; MXCSR read back by KVM_GET_FPU. */
+	v = 0x600d;
+	memcpy(img + XS_XMM0, &v, 4);
+	bv |= 3;		/* x87 and SSE state are in the image */
+	memcpy(img + XS_XSTATE_BV, &bv, 8);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_XSAVE, img));
+	EXPECT_EQ(0x600du, vcpu_ucall(vcpu));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_FPU, &fpu));
+	EXPECT_EQ(0x1fa0u, fpu.mxcsr);
+
+	memcpy(bad, img, size);
+	bv |= XFEATURE_PKRU;
+	memcpy(bad + XS_XSTATE_BV, &bv, 8);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XSAVE, bad));
+	EXPECT_EQ(EINVAL, errno);
+	/* The header is checked where it is used: with XSAVE (KVM too). */
+	if (ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0) {
+		memcpy(bad, img, size);
+		bad[XS_XSTATE_BV + 16] = 1;	/* the header's reserved bytes */
+		EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XSAVE, bad));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	memcpy(bad, img, size);
+	v = 0xffffffff;
+	memcpy(bad + XS_MXCSR, &v, 4);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XSAVE, bad));
+	EXPECT_EQ(EINVAL, errno);
+	free(bad);
+	free(img);
+	vcpu_free(vcpu);
+}
+
+#define PVCLOCK_GPA	0x100000	/* struct pvclock_vcpu_time_info */
+#define WALLCLOCK_GPA	0x100100	/* struct pvclock_wall_clock */
+
+/*
+ * A Linux guest's kvmclock read: enable the page (MSR_KVM_SYSTEM_TIME_NEW)
+ * and the wall clock (MSR_KVM_WALL_CLOCK_NEW), then for each report read
+ * the page as pvclock does (version even and unchanged around the reads;
+ * ns = system_time + ((TSC - tsc_timestamp) << shift) * mul >> 32) and
+ * report the time, low then high half, and the page's flags.
+ */
+GUEST_CODE(g_kvmclock, ".code64",
+	"mov $0x4b564d01, %ecx\n mov $0x100001, %eax\n xor %edx, %edx\n wrmsr\n"
+	"mov $0x4b564d00, %ecx\n mov $0x100100, %eax\n wrmsr\n"
+	"1: mov 0x100000, %r8d\n test $1, %r8d\n jnz 1b\n"
+	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n sub 0x100008, %rax\n"
+	"movsbl 0x10001c, %ecx\n test %ecx, %ecx\n js 2f\n shl %cl, %rax\n jmp 3f\n"
+	"2: neg %ecx\n shr %cl, %rax\n"
+	"3: mov 0x100018, %r9d\n mul %r9\n shrd $32, %rdx, %rax\n add 0x100010, %rax\n"
+	"cmp 0x100000, %r8d\n jne 1b\n"
+	"mov %rax, %rbx\n out %eax, $0xf1\n shr $32, %rax\n out %eax, $0xf1\n"
+	"movzbl 0x10001d, %eax\n out %eax, $0xf1\n jmp 1b\n");
+
+static uint64_t guest_clock(struct vcpu *vcpu, uint32_t *flags)
+{
+	uint64_t lo = vcpu_ucall(vcpu);
+	uint64_t hi = vcpu_ucall(vcpu);
+
+	*flags = vcpu_ucall(vcpu);
+	return hi << 32 | lo;
+}
+
+static struct kvm_clock_data get_clock(struct __test_metadata *_metadata, struct vm *vm)
+{
+	struct kvm_clock_data c;
+
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_CLOCK, &c));
+	return c;
+}
+
+/*
+ * kvmclock, as a Linux guest and QEMU use it: the KVM CPUID leaves offer
+ * it; the guest's time from its page lies between KVM_GET_CLOCK before and
+ * after, and the page says TSC-stable; KVM_SET_CLOCK moves the guest's
+ * clock with it; the wall clock plus the clock is the host's wall time.
+ */
+TEST_F(abi, kvmclock_follows_get_and_set_clock)
+{
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid = { .c.nent = 256 };
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_kvmclock_start, g_kvmclock_end);
+	struct kvm_clock_data c0, c1, set;
+	struct pvclock_wall { uint32_t version, sec, nsec; } wc;
+	uint32_t flags, sig = 0, features = 0;
+	uint64_t g, wall;
+	unsigned int i;
+
+	EXPECT_NE(0, ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK) &
+		  KVM_CLOCK_TSC_STABLE);
+	ASSERT_EQ(0, ioctl(self->vm->sys, KVM_GET_SUPPORTED_CPUID, &cpuid));
+	for (i = 0; i < cpuid.c.nent; i++) {
+		if (cpuid.e[i].function == 0x40000000)
+			sig = cpuid.e[i].ebx;
+		if (cpuid.e[i].function == 0x40000001)
+			features = cpuid.e[i].eax;
+	}
+	EXPECT_EQ(0x4b4d564bu, sig);		/* "KVMK" */
+	EXPECT_NE(0u, features & (1u << 3));	/* KVM_FEATURE_CLOCKSOURCE2 */
+
+	c0 = get_clock(_metadata, self->vm);
+	g = guest_clock(vcpu, &flags);
+	c1 = get_clock(_metadata, self->vm);
+	EXPECT_LE(c0.clock, g);
+	EXPECT_GE(c1.clock, g);
+	EXPECT_EQ(1u, flags & 1);		/* PVCLOCK_TSC_STABLE_BIT */
+	EXPECT_NE(0u, c1.flags & KVM_CLOCK_TSC_STABLE);
+
+	memcpy(&wc, gpa_to_hva(self->vm, WALLCLOCK_GPA), sizeof(wc));
+	EXPECT_EQ(0u, wc.version & 1);
+	EXPECT_NE(0u, wc.version);
+	wall = wc.sec * 1000000000ULL + wc.nsec + c1.clock;
+	if (c1.flags & KVM_CLOCK_REALTIME) {
+		EXPECT_GT(1000000000ULL, wall > c1.realtime ? wall - c1.realtime : c1.realtime - wall);
+	}
+
+	/* 1000 s ahead: the guest's next read follows. */
+	set = (struct kvm_clock_data){ .clock = c1.clock + 1000000000000ULL };
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_CLOCK, &set));
+	g = guest_clock(vcpu, &flags);
+	c1 = get_clock(_metadata, self->vm);
+	EXPECT_LE(set.clock, g);
+	EXPECT_GE(c1.clock, g);
+	set.flags = 1 << 30;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_CLOCK, &set));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu_free(vcpu);
+}
+
 static int enable_cap(struct vm *vm, uint32_t cap, uint32_t flags, uint64_t arg0)
 {
 	struct kvm_enable_cap c = { .cap = cap, .flags = flags, .args = { arg0 } };

@@ -73,7 +73,8 @@
 	X(KVM_GET_CPUID2) X(KVM_SET_CPUID2) X(KVM_GET_LAPIC) X(KVM_SET_LAPIC)	\
 	X(KVM_INTERRUPT) X(KVM_NMI) X(KVM_SET_USER_MEMORY_REGION2)		\
 	X(KVM_REGISTER_COALESCED_MMIO) X(KVM_UNREGISTER_COALESCED_MMIO)		\
-	X(KVM_GET_TSC_KHZ)
+	X(KVM_GET_TSC_KHZ) X(KVM_GET_XSAVE) X(KVM_SET_XSAVE)			\
+	X(KVM_GET_DEBUGREGS) X(KVM_SET_DEBUGREGS) X(KVM_GET_CLOCK) X(KVM_SET_CLOCK)
 
 #define IOCTL_ENUM(name)	I_##name,
 #define IOCTL_ENTRY(name)	{ #name, name },
@@ -1000,7 +1001,12 @@ static void op_vm_ioctl(struct thr *t)
 		coalesced_zone(t, h.fd);
 		break;
 	case 14:
-		call(I_KVM_GET_TSC_KHZ, h.fd, one_in(t, 4) ? value(t) : 0);
+		if (one_in(t, 2)) {
+			call(I_KVM_GET_TSC_KHZ, h.fd, one_in(t, 4) ? value(t) : 0);
+			break;
+		}
+		/* The VM's clock: got, mutated (any clock, sometimes any flags), set. */
+		state(t, h.fd, I_KVM_GET_CLOCK, I_KVM_SET_CLOCK, sizeof(struct kvm_clock_data));
 		break;
 	default:
 		call(I_KVM_CHECK_EXTENSION, h.fd, one_in(t, 2) ? rnd(t, 256) : value(t));
@@ -1061,6 +1067,7 @@ static const struct {
 	STATE(REGS, kvm_regs), STATE(SREGS, kvm_sregs), STATE(FPU, kvm_fpu),
 	STATE(XCRS, kvm_xcrs), STATE(MP_STATE, kvm_mp_state),
 	STATE(VCPU_EVENTS, kvm_vcpu_events), STATE(LAPIC, kvm_lapic_state),
+	STATE(XSAVE, kvm_xsave), STATE(DEBUGREGS, kvm_debugregs),
 };
 
 static void vcpu_ioctl(struct thr *t, int fd)

@@ -580,6 +580,24 @@ TEST_F(hostile, pkru_is_out_of_the_guests_reach)
 }
 
 /*
+ * The kvmclock MSRs are the guest's only where its CPUID's KVM leaf offers
+ * them: without the feature bits, enabling the page (which hcvm would
+ * then write into guest memory at each clock change) is #GP.
+ */
+GUEST_CODE(g_kvmclock_msr, ".code64",
+	"mov $0x4b564d01, %ecx\n mov $0x100001, %eax\n xor %edx, %edx\n wrmsr\n"
+	UCALL(0xbad) "hlt\n");
+
+TEST_F(hostile, kvmclock_msrs_follow_the_guest_cpuid)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_kvmclock_msr_start, g_kvmclock_msr_end);
+
+	ASSERT_NE(0u, guest_cpuid(vcpu, 0x40000001, 0, ~0u));
+	EXPECT_EQ(13, guest_exception(vcpu));
+	vcpu_free(vcpu);
+}
+
+/*
  * MSR accesses by the guest, one per run: RDMSR (ECX) reporting EAX then
  * EDX, WRMSR (ECX, EDX:EAX) reporting 0x600d. The registers are set from
  * @base each time, so the stack an exception used is reset too.
