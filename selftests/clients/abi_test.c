@@ -381,11 +381,16 @@ TEST_F(abi, xsave_image_round_trip)
 {
 	struct vcpu *vcpu = vm_long_guest(self->vm, g_read_xmm0_start, g_read_xmm0_end);
 	int size = ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	struct kvm_sregs sr;
 	struct kvm_fpu fpu;
 	uint8_t *img, *bad;
 	uint32_t v;
 	uint64_t bv;
 
+	/* SSE for the guest's MOVD: CR4.OSFXSR (vcpu_setup_long leaves it clear). */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS, &sr));
+	sr.cr4 |= 1 << 9;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &sr));
 	ASSERT_LE((int)sizeof(struct kvm_xsave), size);
 	img = calloc(1, size);
 	bad = calloc(1, size);
