@@ -207,6 +207,16 @@ static int vcpu_enter_exit(struct hcvm_vcpu *vcpu)
 	}
 	hcvm_events_inject(vcpu);
 	hcvm_apicv_enter(vcpu);
+	/*
+	 * A context switch since fpu_swap_kvm_fpstate() (cond_resched(), HLT), or
+	 * kernel_fpu_begin() in a softirq after the last exit, saved the guest's
+	 * FPU registers and left the CPU's for the kernel to reload on return to
+	 * user mode: reload them now, with interrupts off (as KVM), or the guest
+	 * runs with another task's registers.
+	 */
+	fpregs_assert_state_consistent();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	cr3 = __get_current_cr3_fast();
 	if (cr3 != vcpu->host_cr3) {
 		vmcs_write(HOST_CR3, cr3);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -319,6 +320,77 @@ TEST_F(hostile, fpu_mxcsr_checked_against_the_cpu)
 	f.mxcsr = 0x1f80;
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_FPU, &f));
 	EXPECT_EQ(0x600du, vcpu_ucall(vcpu));
+	vcpu_free(vcpu);
+}
+
+/*
+ * The guest's XMM0 is its own across host context switches: a thread on
+ * the vCPU's CPU keeps another value in its XMM0 while the guest checks its
+ * own until told to stop (the flag at 0x180000). Before: the registers were
+ * loaded once per KVM_RUN; after a switch inside it (cond_resched) the
+ * guest ran with the other thread's (the guest segfaults of CI's linux
+ * suite, and another task's registers readable by the guest).
+ */
+#define FPU_STOP	0x180000
+GUEST_CODE(g_xmm_keep, ".code64",
+	"movabs $0x5eed5eed5eed5eed, %rax\n movq %rax, %xmm0\n"
+	"1: movq %xmm0, %rbx\n cmp %rax, %rbx\n jne 2f\n"
+	"cmpl $0, 0x180000\n je 1b\n" UCALL(0x600d) "hlt\n"
+	"2: mov %rbx, %rax\n out %eax, $0xf1\n hlt\n");
+
+struct fpu_noise {
+	volatile int stop;
+	volatile unsigned long rounds;
+	volatile uint32_t *guest_stop;
+};
+
+static void *fpu_noise(void *arg)
+{
+	struct fpu_noise *n = arg;
+
+	while (!n->stop) {
+		asm volatile("movq %0, %%xmm0" : : "r"(0x0badf00d0badf00dull) : "xmm0");
+		n->rounds++;
+	}
+	return NULL;
+}
+
+static void *fpu_stop_later(void *arg)
+{
+	struct fpu_noise *n = arg;
+
+	sleep(3);
+	*n->guest_stop = 1;
+	return NULL;
+}
+
+TEST_F(hostile, guest_fpu_survives_host_context_switches)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_xmm_keep_start, g_xmm_keep_end);
+	struct fpu_noise n = { .guest_stop = gpa_to_hva(self->vm, FPU_STOP) };
+	pthread_t noise, stopper;
+	struct kvm_sregs sr;
+	cpu_set_t one;
+	uint32_t got;
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS, &sr));
+	sr.cr4 |= 1 << 9;	/* OSFXSR, for the guest's MOVQ */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &sr));
+	/* The noise thread shares this thread's CPU (it inherits the mask). */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, pthread_create(&noise, NULL, fpu_noise, &n));
+	ASSERT_EQ(0, pthread_create(&stopper, NULL, fpu_stop_later, &n));
+	got = vcpu_ucall(vcpu);
+	n.stop = 1;
+	pthread_join(noise, NULL);
+	pthread_join(stopper, NULL);
+	EXPECT_EQ(0x600du, got) {
+		TH_LOG("the guest's XMM0 became %#x (the other thread's is 0x0badf00d)", got);
+	}
+	/* Both ran on the one CPU: the test saw switches, or proves nothing. */
+	EXPECT_LT(0ul, n.rounds);
 	vcpu_free(vcpu);
 }
 
