@@ -104,20 +104,43 @@ static void set_guest_cr4(u64 val)
  * Without @check (SET_SREGS, as KVM) they are loaded as found, and a bad one
  * fails the next entry (KVM_EXIT_FAIL_ENTRY): the CPU checks them there.
  */
-static int load_pdptrs(struct hcvm_vcpu *vcpu, u64 cr0, u64 cr4, u64 efer, u64 cr3, bool check)
+/* PAE paging outside long mode: the CPU takes the PDPTEs from the VMCS. */
+static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
-	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) | 0x1e6, pdpte[4] = { 0 };
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* A present PDPTE with a reserved bit: the next entry would fail. */
+static bool pdptes_valid(const u64 pdpte[4])
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) | 0x1e6;
 	int i;
 
-	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & EFER_LMA))
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return false;
+	return true;
+}
+
+static void write_pdptes(const u64 pdpte[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+}
+
+static int load_pdptrs(struct hcvm_vcpu *vcpu, u64 cr0, u64 cr4, u64 efer, u64 cr3, bool check)
+{
+	u64 pdpte[4] = { 0 };
+
+	if (!pae_paging(cr0, cr4, efer))
 		return 0;
 	if (hcvm_mmu_read(&vcpu->vm->mmu, cr3 & ~0x1fULL, pdpte, sizeof(pdpte)) && check)
 		return -EINVAL;
-	for (i = 0; i < 4; i++)
-		if (check && (pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
-			return -EINVAL;
-	for (i = 0; i < 4; i++)
-		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	if (check && !pdptes_valid(pdpte))
+		return -EINVAL;
+	write_pdptes(pdpte);
 	return 0;
 }
 
@@ -304,6 +327,53 @@ static int set_sregs(struct hcvm_vcpu *vcpu, void *arg)
 	set_guest_cr4(s->cr4);
 	set_guest_cr0(s->cr0);
 	return 0;
+}
+
+/*
+ * KVM_GET/SET_SREGS2: KVM_GET/SET_SREGS's fields (the same layout up to
+ * apic_base) without the interrupt bitmap, which it leaves alone, and with
+ * the PDPTEs under PAE paging: saved as the CPU holds them (not reread from
+ * guest memory, which may have changed since CR3 was loaded). Given PDPTEs
+ * are checked as the CPU would check them at the next entry.
+ */
+static_assert(offsetof(struct kvm_sregs, interrupt_bitmap) == offsetof(struct kvm_sregs2, flags));
+
+static int get_sregs2(struct hcvm_vcpu *vcpu, void *arg)
+{
+	struct kvm_sregs2 *s2 = arg;
+	struct kvm_sregs s;
+	int i;
+
+	get_sregs(vcpu, &s);
+	memset(s2, 0, sizeof(*s2));
+	memcpy(s2, &s, offsetof(struct kvm_sregs, interrupt_bitmap));
+	if (pae_paging(s.cr0, s.cr4, s.efer)) {
+		s2->flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+		for (i = 0; i < 4; i++)
+			s2->pdptrs[i] = vmcs_read(GUEST_PDPTR0 + 2 * i);
+	}
+	return 0;
+}
+
+static int set_sregs2(struct hcvm_vcpu *vcpu, void *arg)
+{
+	const struct kvm_sregs2 *s2 = arg;
+	bool pdptrs = s2->flags & KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	struct kvm_sregs s = { 0 };
+	int ret;
+
+	if (s2->flags & ~KVM_SREGS2_FLAGS_PDPTRS_VALID)
+		return -EINVAL;
+	if (pdptrs && (!pae_paging(s2->cr0, s2->cr4, s2->efer) || !pdptes_valid(s2->pdptrs)))
+		return -EINVAL;
+	memcpy(&s, s2, offsetof(struct kvm_sregs, interrupt_bitmap));
+	/* set_sregs() takes the pending interrupt from the bitmap: give it the current one. */
+	if (vcpu->user_irq >= 0)
+		s.interrupt_bitmap[vcpu->user_irq / 64] = 1ULL << (vcpu->user_irq % 64);
+	ret = set_sregs(vcpu, &s);
+	if (!ret && pdptrs)
+		write_pdptes(s2->pdptrs);
+	return ret;
 }
 
 /* --- General-purpose registers ------------------------------------------ */
@@ -709,6 +779,8 @@ static const struct vcpu_ioctl vcpu_ioctls[] = {
 	{ KVM_SET_REGS, .fn = set_regs },
 	{ KVM_GET_SREGS, .fn = get_sregs },
 	{ KVM_SET_SREGS, .fn = set_sregs },
+	{ KVM_GET_SREGS2, .fn = get_sregs2 },
+	{ KVM_SET_SREGS2, .fn = set_sregs2 },
 	{ KVM_GET_FPU, .fn = get_fpu },
 	{ KVM_SET_FPU, .fn = set_fpu },
 	{ KVM_GET_XCRS, .fn = get_xcrs },

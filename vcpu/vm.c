@@ -47,6 +47,7 @@ long hcvm_vm_check_extension(unsigned long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_SREGS2:
 		return 1;
 	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mapping */
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;

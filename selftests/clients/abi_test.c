@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -537,6 +538,62 @@ TEST_F(abi, kvmclock_follows_get_and_set_clock)
 	set.flags = 1 << 30;
 	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_CLOCK, &set));
 	EXPECT_EQ(EINVAL, errno);
+	vcpu_free(vcpu);
+}
+
+GUEST_CODE(g_pae_alive, ".code32", UCALL(0x600d) "hlt\n");
+
+#define JUNK_PDPT	0x100000	/* what CR3 points at: PDPTEs with reserved bits */
+
+/*
+ * KVM_GET/SET_SREGS2 (QEMU's where KVM_CAP_SREGS2 is: PAE guests keep the
+ * PDPTEs the CPU loaded): in long mode the same registers as KVM_GET_SREGS
+ * and no PDPTEs; under PAE paging the PDPTEs given are the ones used, not
+ * the guest memory CR3 points at (junk here, which would fail the entry),
+ * and they read back. PDPTEs outside PAE paging, a PDPTE with a reserved
+ * bit, or an unknown flag are EINVAL.
+ */
+TEST_F(abi, sregs2_carries_the_pdptes)
+{
+	struct vcpu *vcpu = vm_long_guest(self->vm, g_pae_alive_start, g_pae_alive_end);
+	struct kvm_sregs2 s2, got;
+	struct kvm_sregs s;
+	uint64_t *junk = gpa_to_hva(self->vm, JUNK_PDPT);
+
+	ASSERT_EQ(1, ioctl(self->vm->sys, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS, &s));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS2, &s2));
+	EXPECT_EQ(0, memcmp(&s, &s2, offsetof(struct kvm_sregs, interrupt_bitmap)));
+	EXPECT_EQ(0u, s2.flags);
+	s2.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;	/* long mode has none */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS2, &s2));
+	EXPECT_EQ(EINVAL, errno);
+	s2.flags = 2;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS2, &s2));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* 32-bit PAE paging, the first GiB through the library's page directory: a fresh vCPU. */
+	vcpu_free(vcpu);
+	vcpu = vcpu_add(self->vm, 1);
+	vcpu_setup_prot32(vcpu, GPA_CODE);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS2, &s2));
+	for (int i = 0; i < 4; i++)
+		junk[i] = 0x1e7 | (uint64_t)i << 12;	/* present, every reserved low bit */
+	s2.cr0 |= 0x80000000;
+	s2.cr4 |= 0x20;
+	s2.cr3 = JUNK_PDPT;
+	s2.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	memset(s2.pdptrs, 0, sizeof(s2.pdptrs));
+	s2.pdptrs[0] = GPA_PD | 0x2;			/* RW: reserved in a PDPTE */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS2, &s2));
+	EXPECT_EQ(EINVAL, errno);
+	s2.pdptrs[0] = GPA_PD | 1;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS2, &s2));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_SREGS2, &got));
+	EXPECT_EQ((uint64_t)KVM_SREGS2_FLAGS_PDPTRS_VALID, got.flags);
+	EXPECT_EQ(GPA_PD | 1u, got.pdptrs[0]);
+	EXPECT_EQ(0u, got.pdptrs[1]);
+	EXPECT_EQ(0x600du, vcpu_ucall(vcpu));
 	vcpu_free(vcpu);
 }
 

@@ -74,7 +74,8 @@
 	X(KVM_INTERRUPT) X(KVM_NMI) X(KVM_SET_USER_MEMORY_REGION2)		\
 	X(KVM_REGISTER_COALESCED_MMIO) X(KVM_UNREGISTER_COALESCED_MMIO)		\
 	X(KVM_GET_TSC_KHZ) X(KVM_GET_XSAVE) X(KVM_SET_XSAVE)			\
-	X(KVM_GET_DEBUGREGS) X(KVM_SET_DEBUGREGS) X(KVM_GET_CLOCK) X(KVM_SET_CLOCK)
+	X(KVM_GET_DEBUGREGS) X(KVM_SET_DEBUGREGS) X(KVM_GET_CLOCK) X(KVM_SET_CLOCK)	\
+	X(KVM_GET_SREGS2) X(KVM_SET_SREGS2)
 
 #define IOCTL_ENUM(name)	I_##name,
 #define IOCTL_ENTRY(name)	{ #name, name },
@@ -1067,7 +1068,7 @@ static const struct {
 	STATE(REGS, kvm_regs), STATE(SREGS, kvm_sregs), STATE(FPU, kvm_fpu),
 	STATE(XCRS, kvm_xcrs), STATE(MP_STATE, kvm_mp_state),
 	STATE(VCPU_EVENTS, kvm_vcpu_events), STATE(LAPIC, kvm_lapic_state),
-	STATE(XSAVE, kvm_xsave), STATE(DEBUGREGS, kvm_debugregs),
+	STATE(XSAVE, kvm_xsave), STATE(DEBUGREGS, kvm_debugregs), STATE(SREGS2, kvm_sregs2),
 };
 
 static void vcpu_ioctl(struct thr *t, int fd)

@@ -29,6 +29,7 @@
 #include "kselftest_harness.h"
 #include "../lib/kvm_util.h"
 #include "../lib/modules.h"
+#include "../lib/spawn.h"
 
 /* Seconds per hcvm-run: one Linux boot under hcvm-run in Bochs takes about 13 s. */
 #define BOOT_LIMIT	300
@@ -36,18 +37,12 @@
 #define ERROR_LIMIT	60
 #define GUEST_MEM	"128"
 
-struct run {
-	int status;		/* from waitpid() */
-	bool timed_out;
-	char *out, *err;	/* what it wrote to stdout and stderr */
-};
-
 FIXTURE(hcvm_run) {
 	char dir[PATH_MAX];	/* the staged files */
 	char tmp[64];		/* this test's scratch directory */
 	char *path[64];		/* file()'s results, freed at teardown */
 	int nr_paths;
-	struct run r;
+	struct spawn r;
 };
 
 /* The path of a staged file, or with @in_tmp of one of the test's scratch files. */
@@ -62,68 +57,6 @@ static const char *file(FIXTURE_DATA(hcvm_run) *self, bool in_tmp, const char *n
 	return p;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
-	char buf[65536];
-	ssize_t n;
-
-	if (in < 0)
-		return -1;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			goto out;
-	ret = out >= 0 && n == 0 ? 0 : -1;
-out:
-	close(in);
-	if (out >= 0)
-		close(out);
-	return ret;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	char *buf = NULL;
-	size_t size = 0, n = 0;
-	FILE *f = fopen(path, "re");
-
-	if (f) {
-		for (;;) {
-			if (n + 4097 > size) {
-				size = 2 * size + 8192;
-				buf = realloc(buf, size);
-				if (!buf)
-					break;
-			}
-			size_t got = fread(buf + n, 1, size - n - 1, f);
-
-			if (!got)
-				break;
-			n += got;
-		}
-		fclose(f);
-	}
-	if (!buf)
-		buf = calloc(1, 1);
-	if (buf)
-		buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-/* Whether the file holds @text anywhere, as bytes (a disk image). */
-static bool file_has(const char *path, const char *text)
-{
-	size_t len;
-	char *buf = slurp(path, &len);
-	bool found = buf && memmem(buf, len, text, strlen(text));
-
-	free(buf);
-	return found;
-}
-
 /*
  * Run hcvm-run --dev $HCVM_DEV with the NULL-terminated arguments, stdout and
  * stderr to files, stdin empty; stop it (SIGTERM, then SIGKILL, by PID) if it
@@ -132,88 +65,17 @@ static bool file_has(const char *path, const char *text)
 static void hcvm_run(FIXTURE_DATA(hcvm_run) *self, int limit, ...)
 {
 	const char *argv[64] = { file(self, false, "hcvm-run"), "--dev", test_dev() };
-	const char *out = file(self, true, "stdout"), *err = file(self, true, "stderr");
-	struct timespec start, now;
-	int argc = 3, status = 0;
+	int argc = 3;
 	va_list ap;
-	pid_t pid;
 
 	va_start(ap, limit);
 	while (argc < 63 && (argv[argc] = va_arg(ap, const char *)))
 		argc++;
 	va_end(ap);
 	argv[argc] = NULL;
-
-	free(self->r.out);
-	free(self->r.err);
-	memset(&self->r, 0, sizeof(self->r));
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		int i = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (i < 0 || o < 0 || e < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv(argv[0], (char **)argv);
-		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (int stops = 0; pid > 0;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
-		    (limit + 10 * stops) * 1000) {
-			/* hcvm-run ends its VMs on SIGTERM; SIGKILL if even that hangs. */
-			kill(pid, stops ? SIGKILL : SIGTERM);
-			self->r.timed_out = true;
-			stops++;
-		}
-		usleep(50000);
-	}
-	self->r.status = pid > 0 ? status : -1;
-	self->r.out = slurp(out, NULL);
-	self->r.err = slurp(err, NULL);
-}
-
-static int exit_status(const struct run *r)
-{
-	return WIFEXITED(r->status) ? WEXITSTATUS(r->status) : 128 + WTERMSIG(r->status);
-}
-
-/* The line of @text that starts with @prefix then @start, or NULL; *len: its length without \r. */
-static const char *find_line(const char *text, const char *prefix, const char *start, int *len)
-{
-	size_t pl = strlen(prefix), sl = strlen(start);
-
-	for (const char *l = text; *l;) {
-		const char *nl = strchrnul(l, '\n');
-		int n = nl - l;
-
-		if (n && l[n - 1] == '\r')
-			n--;
-		if ((size_t)n >= pl + sl && !strncmp(l, prefix, pl) && !strncmp(l + pl, start, sl)) {
-			if (len)
-				*len = n;
-			return l;
-		}
-		l = *nl ? nl + 1 : nl;
-	}
-	return NULL;
-}
-
-/* A line that is exactly @prefix @line. */
-static bool has_line(const char *text, const char *prefix, const char *line)
-{
-	int len;
-	const char *l = find_line(text, prefix, line, &len);
-
-	return l && (size_t)len == strlen(prefix) + strlen(line);
+	/* hcvm-run ends its VMs on SIGTERM; SIGKILL if even that hangs. */
+	spawn_run(&self->r, argv, file(self, true, "stdout"), file(self, true, "stderr"), limit,
+		  SIGTERM);
 }
 
 /* The lines of stderr but usage hints: an error should be one of them. */
@@ -231,45 +93,13 @@ static int error_lines(const char *err)
 	return n;
 }
 
-/*
- * Show what hcvm-run printed, each line after "#  | ". Guest kernel timestamps
- * "[ 1.234]" are printed as "( 1.234)": the runner would take the guest's
- * messages for the test machine's own kernel's.
- */
-static void dump(const struct run *r)
+static void dump(const struct spawn *r)
 {
-	const char *what[2] = { r->out, r->err };
-
-	fprintf(stderr, "# hcvm-run: exit status %d%s; stdout, then stderr:\n",
-		exit_status(r), r->timed_out ? " (stopped: time limit)" : "");
-	for (int i = 0; i < 2; i++) {
-		for (const char *l = what[i]; l && *l;) {
-			const char *nl = strchrnul(l, '\n');
-
-			fputs("#  | ", stderr);
-			for (const char *c = l; c < nl; c++) {
-				size_t d = strspn(c + 1, " "), t;
-
-				t = d + strspn(c + 1 + d, "0123456789");
-				if (*c == '[' && t > d && c[1 + t] == '.') {
-					t += 1 + strspn(c + 2 + t, "0123456789");
-					if (c[1 + t] == ']') {
-						fprintf(stderr, "(%.*s)", (int)t, c + 1);
-						c += 1 + t;
-						continue;
-					}
-				}
-				if (*c != '\r')
-					fputc(*c, stderr);
-			}
-			fputc('\n', stderr);
-			l = *nl ? nl + 1 : nl;
-		}
-	}
+	spawn_dump("hcvm-run", r);
 }
 
 /* What the guest's /init prints on a good boot, each line after @prefix ("[a] " or ""). */
-static void check_guest(struct __test_metadata *_metadata, const struct run *r,
+static void check_guest(struct __test_metadata *_metadata, const struct spawn *r,
 			const char *prefix, int cpus)
 {
 	char nproc[32];
@@ -278,16 +108,19 @@ static void check_guest(struct __test_metadata *_metadata, const struct run *r,
 	bool up = has_line(r->out, prefix, "HCVM-GUEST-UP");
 	bool disk = has_line(r->out, prefix, "disk: ok");
 	bool virtio_rng = rng && memmem(rng, len, "virtio", 6);
+	/* The CPUID's KVM leaves offer kvmclock (devices/kvmclock.c): Linux prefers it. */
+	bool kvmclock = has_line(r->out, prefix, "clocksource: kvm-clock");
 	bool n;
 
 	snprintf(nproc, sizeof(nproc), "nproc: %d", cpus);
 	n = has_line(r->out, prefix, nproc);
-	if (!up || !n || !disk || !virtio_rng)
+	if (!up || !n || !disk || !virtio_rng || !kvmclock)
 		dump(r);
 	EXPECT_TRUE(up) TH_LOG("%sno HCVM-GUEST-UP", prefix);
 	EXPECT_TRUE(n) TH_LOG("%sno \"%s\"", prefix, nproc);
 	EXPECT_TRUE(disk) TH_LOG("%sno \"disk: ok\"", prefix);
 	EXPECT_TRUE(virtio_rng) TH_LOG("%sno \"rng: \" line naming virtio", prefix);
+	EXPECT_TRUE(kvmclock) TH_LOG("%sno \"clocksource: kvm-clock\"", prefix);
 }
 
 /*
@@ -295,13 +128,13 @@ static void check_guest(struct __test_metadata *_metadata, const struct run *r,
  * longjmps, and the harness (linux-source 6.12, built at -O2) can then skip
  * FIXTURE_TEARDOWN ("child" clobbered by longjmp), leaving /tmp/hcvm-linux-*.
  */
-static bool check_status(struct __test_metadata *_metadata, const struct run *r, int want)
+static bool check_status(struct __test_metadata *_metadata, const struct spawn *r, int want)
 {
-	if (exit_status(r) != want || r->timed_out)
+	if (spawn_exit_status(r) != want || r->timed_out)
 		dump(r);
 	EXPECT_FALSE(r->timed_out) TH_LOG("hcvm-run still ran after its time limit");
-	EXPECT_EQ(want, exit_status(r));
-	return !r->timed_out && exit_status(r) == want;
+	EXPECT_EQ(want, spawn_exit_status(r));
+	return !r->timed_out && spawn_exit_status(r) == want;
 }
 
 /* A scratch copy of a staged disk image. */
@@ -316,19 +149,9 @@ static bool copy_disk(struct __test_metadata *_metadata, FIXTURE_DATA(hcvm_run) 
 
 FIXTURE_SETUP(hcvm_run)
 {
-	const char *dir = getenv("HCVM_LINUX_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
 	if (!strcmp(test_dev(), "/dev/hcvm") && !module_loaded("hcvm"))
 		ASSERT_EQ(0, module_load("hcvm", NULL));
-	if (!dir || !*dir) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		ASSERT_LT(0, n);
-		exe[n] = '\0';
-		dir = dirname(exe);
-	}
-	snprintf(self->dir, sizeof(self->dir), "%s", dir);
+	ASSERT_EQ(0, staged_dir(self->dir, sizeof(self->dir), "HCVM_LINUX_DIR"));
 	ASSERT_EQ(0, access(file(self, false, "hcvm-run"), X_OK))
 		TH_LOG("no hcvm-run in %s: run selftests/linux/stage DIR, then set HCVM_LINUX_DIR=DIR",
 		       self->dir);
@@ -338,14 +161,10 @@ FIXTURE_SETUP(hcvm_run)
 
 FIXTURE_TEARDOWN(hcvm_run)
 {
-	char cmd[128];
-
-	free(self->r.out);
-	free(self->r.err);
+	spawn_free(&self->r);
 	while (self->nr_paths)
 		free(self->path[--self->nr_paths]);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->tmp);
-	if (self->tmp[0] && system(cmd))
+	if (self->tmp[0] && remove_tree(self->tmp))
 		TH_LOG("could not remove %s", self->tmp);
 }
 
@@ -408,15 +227,15 @@ TEST_F_TIMEOUT(hcvm_run, two_vms_side_by_side, BOOT_LIMIT + 60)
 }
 
 /* A refused run: non-zero, one line on stderr that names @about, nothing started. */
-static void check_refused(struct __test_metadata *_metadata, const struct run *r,
+static void check_refused(struct __test_metadata *_metadata, const struct spawn *r,
 			  const char *about)
 {
 	bool named = strstr(r->err, about);
 
-	if (!exit_status(r) || r->timed_out || error_lines(r->err) != 1 || !named || *r->out)
+	if (!spawn_exit_status(r) || r->timed_out || error_lines(r->err) != 1 || !named || *r->out)
 		dump(r);
 	EXPECT_FALSE(r->timed_out);
-	EXPECT_NE(0, exit_status(r));
+	EXPECT_NE(0, spawn_exit_status(r));
 	EXPECT_EQ(1, error_lines(r->err));
 	EXPECT_TRUE(named) TH_LOG("the error does not mention \"%s\"", about);
 	/* A VM that ran would have printed, and had its end reported ("vm a: debug-exit 0"). */
@@ -430,12 +249,18 @@ TEST_F_TIMEOUT(hcvm_run, bad_input, 5 * ERROR_LIMIT)
 	const char *missing = file(self, true, "no-such-bzImage");
 	const char *text = file(self, true, "not-a-kernel.txt");
 	const char *nodisk = file(self, true, "no-such-dir/disk.img");
+	const char *big = file(self, true, "big.cpio");
 	FILE *f = fopen(text, "we");
 
 	EXPECT_NE(NULL, f);
 	if (!f)
 		return;
 	fputs("this is not a kernel\n", f);
+	fclose(f);
+	/* An initramfs of 16 MiB (sparse), larger than the 8 MiB VM below. */
+	f = fopen(big, "we");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(0, ftruncate(fileno(f), 16 << 20));
 	fclose(f);
 
 	hcvm_run(self, ERROR_LIMIT, "--vm", "a", "-k", missing, NULL);
@@ -446,13 +271,13 @@ TEST_F_TIMEOUT(hcvm_run, bad_input, 5 * ERROR_LIMIT)
 	check_refused(_metadata, &self->r, nodisk);
 	hcvm_run(self, ERROR_LIMIT, "--vm", "a", "--no-such-option", "-k", elf, NULL);
 	check_refused(_metadata, &self->r, "no-such-option");
-	/* Below the 2 MiB minimum, then too small for the initramfs. */
+	/* Below the 2 MiB minimum, then too small for the initramfs (not the kernel). */
 	hcvm_run(self, ERROR_LIMIT, "--vm", "a", "-m", "1", "-k", file(self, false, "bzImage"),
 		 "-i", file(self, false, "initrd.cpio"), NULL);
 	check_refused(_metadata, &self->r, "--mem 1");
-	hcvm_run(self, ERROR_LIMIT, "--vm", "a", "-m", "2", "-k", file(self, false, "bzImage"),
-		 "-i", file(self, false, "initrd.cpio"), NULL);
-	check_refused(_metadata, &self->r, "initrd.cpio");
+	hcvm_run(self, ERROR_LIMIT, "--vm", "a", "-m", "8", "-k", file(self, false, "bzImage"),
+		 "-i", big, NULL);
+	check_refused(_metadata, &self->r, big);
 	/* No device: the message says what to do (load the module). */
 	hcvm_run(self, ERROR_LIMIT, "--dev", "/nonexistent", "--vm", "a", "-k", elf, NULL);
 	check_refused(_metadata, &self->r, "/nonexistent");
