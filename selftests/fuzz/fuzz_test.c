@@ -136,8 +136,13 @@ struct thr {
 	uint8_t *buf;			/* BUF_SIZE, then a PROT_NONE guard of BUF_SIZE */
 	timer_t timer;			/* SIGUSR1 to this thread: KVM_RUN returns */
 	pthread_t id;
+	pid_t tid;
 	bool failed;
+	volatile int in_ioctl;		/* the ioctl under way (its index), or -1 */
 };
+
+/* This thread's struct thr: fz_ioctl() notes its ioctl there for a hang's report. */
+static __thread struct thr *me;
 
 /* What an operation works on: a dup() of a pool fd reaching pool.vm[vm]. */
 struct handle {
@@ -237,8 +242,15 @@ static void add(uint64_t *counter)
 
 static long fz_ioctl(int i, int fd, unsigned long cmd, unsigned long arg)
 {
-	long ret = ioctl(fd, cmd, arg);
-	int err = errno;
+	long ret;
+	int err;
+
+	if (me)
+		me->in_ioctl = i;
+	ret = ioctl(fd, cmd, arg);
+	err = errno;
+	if (me)
+		me->in_ioctl = -1;
 
 	add(&stats.calls[i]);
 	if (ret >= 0)
@@ -1289,7 +1301,10 @@ static void *fuzz_thread(void *arg)
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		total += ops[i].weight;
-	ev.sigev_notify_thread_id = gettid();
+	me = t;
+	t->in_ioctl = -1;
+	t->tid = gettid();
+	ev.sigev_notify_thread_id = t->tid;
 	t->buf = mmap(NULL, 2 * BUF_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t->buf == MAP_FAILED || mprotect(t->buf + BUF_SIZE, BUF_SIZE, PROT_NONE) ||
@@ -1392,6 +1407,49 @@ static void print_summary(uint64_t seed)
 	}
 }
 
+/* A line a minute while the threads run, so a long run shows it is alive. */
+static void report_progress(void)
+{
+	struct timespec now;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec >= pool.end.tv_sec)
+			return;
+		sleep(pool.end.tv_sec - now.tv_sec < 60 ? pool.end.tv_sec - now.tv_sec : 60);
+		ksft_print_msg("fuzz: %llu operations, %llu runs so far\n",
+			       (unsigned long long)__atomic_load_n(&stats.ops, __ATOMIC_RELAXED),
+			       (unsigned long long)__atomic_load_n(&stats.runs, __ATOMIC_RELAXED));
+	}
+}
+
+/*
+ * Join @t, which has a minute after the budget: a thread still in an ioctl
+ * then is a hang of the device under test, reported with its kernel stack.
+ */
+static void join_thread(int n, struct thr *t)
+{
+	struct timespec until;
+	char path[64], line[256];
+	FILE *f;
+	int in;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	if (pthread_timedjoin_np(t->id, NULL, &until) != ETIMEDOUT)
+		return;
+	in = t->in_ioctl;
+	ksft_print_msg("fuzz: thread %d (tid %d) still in %s a minute after the budget\n", n,
+		       t->tid, in >= 0 ? ioctls[in].name : "no ioctl");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", t->tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		ksft_print_msg("fuzz:   %s", line);
+	if (f)
+		fclose(f);
+	pthread_join(t->id, NULL);
+}
+
 static void fuzz_device(struct __test_metadata *_metadata, const char *dev, uint64_t seed, int seconds)
 {
 	/* No SA_RESTART: the timer's signal must end KVM_RUN with EINTR. */
@@ -1409,8 +1467,9 @@ static void fuzz_device(struct __test_metadata *_metadata, const char *dev, uint
 		thr[i].rng = seed ^ (0x5851f42d4c957f2dULL * (i + 1));
 		ASSERT_EQ(0, pthread_create(&thr[i].id, NULL, fuzz_thread, &thr[i]));
 	}
+	report_progress();
 	for (i = 0; i < NR_THREADS; i++)
-		pthread_join(thr[i].id, NULL);
+		join_thread(i, &thr[i]);
 	pool_free();
 	print_summary(seed);
 	for (i = 0; i < NR_THREADS; i++)
