@@ -584,7 +584,7 @@ TEST_F(abi, sregs2_carries_the_pdptes)
 	s2.cr3 = JUNK_PDPT;
 	s2.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
 	memset(s2.pdptrs, 0, sizeof(s2.pdptrs));
-	s2.pdptrs[0] = GPA_PD | 0x2;			/* RW: reserved in a PDPTE */
+	s2.pdptrs[0] = GPA_PD | 0x3;			/* present, RW: reserved in a PDPTE */
 	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_SREGS2, &s2));
 	EXPECT_EQ(EINVAL, errno);
 	s2.pdptrs[0] = GPA_PD | 1;
