@@ -109,10 +109,11 @@ bench:
 # The fuzz suite alone, on the KASAN variant of the test kernel, for MINUTES minutes (its
 # budget, HCVM_FUZZ_SECONDS, in the machine's time); HCVM_FUZZ_SEED, when set, is passed on to
 # replay a run. The boot's limit (wall clock): the budget times FUZZ_SLOWDOWN (under Bochs a
-# second of the KASAN machine's time took 2.6 s here) plus FUZZ_MARGIN seconds for its boot
+# second of the KASAN machine's time took 2.6 s in a short run, 4.5 s in a 30-minute one whose
+# fuzzer had built up many VMs, so MINUTES=30 needs about 2.5 hours) plus FUZZ_MARGIN seconds for its boot
 # and the end-of-run checks (kmemleak scans, dmesg): 760 s measured with an empty command.
 MINUTES ?= 30
-FUZZ_SLOWDOWN ?= 3
+FUZZ_SLOWDOWN ?= 5
 FUZZ_MARGIN ?= 1200
 fuzz:
 	selftests/nested/run --kernel kasan \
